@@ -1,0 +1,73 @@
+"""Compose the reference server: one Starlette app serving every contract the profile names."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from reference_server.faults import ActiveFaults
+from reference_server.state import ServerState
+from reference_server.store import MemoryStore, Store
+
+# contract key -> module; each module has Settings.from_profile, seed(state) and routes(state).
+CONTRACT_MODULES = {
+    "ott_idp": "reference_server.ott_idp",
+    "device_signon": "reference_server.device_signon",
+    "platform_sso": "reference_server.platform_sso",
+    "partner_sso": "reference_server.partner_sso",
+}
+
+
+def available_contracts() -> list[str]:
+    found = []
+    for key, module in CONTRACT_MODULES.items():
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        found.append(key)
+    return found
+
+
+def build_app(
+    profile: dict[str, Any],
+    public_url: str,
+    faults: Iterable[str] = (),
+    store: Store | None = None,
+) -> Starlette:
+    contracts = [c for c in available_contracts() if c in profile]
+    modules = {c: importlib.import_module(CONTRACT_MODULES[c]) for c in contracts}
+    state = ServerState(
+        public_url=public_url.rstrip("/"),
+        profile=profile,
+        store=store or MemoryStore(),
+        faults=ActiveFaults(faults),
+        base_settings={c: m.Settings.from_profile(profile) for c, m in modules.items()},
+    )
+    routes: list[Any] = [Route("/health", _health, methods=["GET"])]
+    for module in modules.values():
+        routes.extend(module.routes(state))
+    app = Starlette(routes=routes)
+    app.state.server = state
+    app.state.reset = lambda: reset(state, modules.values())
+    reset(state, modules.values())
+    return app
+
+
+def reset(state: ServerState, modules: Iterable[Any]) -> None:
+    """Forget every flow and re-create the profile's clients and accounts."""
+    state.store.clear()
+    for module in modules:
+        module.seed(state)
+
+
+async def _health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})

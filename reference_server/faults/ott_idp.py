@@ -1,0 +1,1 @@
+"""Faults of the `ott_idp` reference server."""
