@@ -19,7 +19,10 @@ class SigningKey:
 
     @classmethod
     def generate(cls) -> SigningKey:
-        return cls(kid=secrets.token_urlsafe(8), private=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return cls(
+            kid=secrets.token_urlsafe(8),
+            private=rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        )
 
     def public_jwk(self) -> dict[str, Any]:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
@@ -27,7 +30,9 @@ class SigningKey:
         return jwk
 
     def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
-        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
+        return jwt.encode(
+            claims, self.private, algorithm="RS256", headers={"kid": self.kid, **(headers or {})}
+        )
 
 
 def jwks(*keys: SigningKey) -> dict[str, Any]:

@@ -21,7 +21,9 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class OAuthError(Exception):
     """An RFC 6749 §5.2 error; ``reply()`` renders it."""
 
-    def __init__(self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None):
+    def __init__(
+        self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
+    ):
         super().__init__(description)
         self.error, self.description, self.status = error, description, status
         self.headers = headers or {}

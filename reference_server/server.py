@@ -16,15 +16,22 @@ from reference_server.app import build_app
 def _config(app: Starlette, log_level: str = "warning") -> uvicorn.Config:
     # httptools + uvloop and no access log: the per-request log alone costs a third of the throughput.
     return uvicorn.Config(
-        app, log_level=log_level, access_log=False, http="httptools", loop="uvloop",
-        timeout_keep_alive=30, lifespan="off",
+        app,
+        log_level=log_level,
+        access_log=False,
+        http="httptools",
+        loop="uvloop",
+        timeout_keep_alive=30,
+        lifespan="off",
     )
 
 
 class EmbeddedServer:
     """The reference server on a free loopback port, in a daemon thread of this process."""
 
-    def __init__(self, profile: dict[str, Any], faults: list[str] | tuple[str, ...] = (), host: str = "127.0.0.1"):
+    def __init__(
+        self, profile: dict[str, Any], faults: list[str] | tuple[str, ...] = (), host: str = "127.0.0.1"
+    ):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, 0))
@@ -64,7 +71,9 @@ class EmbeddedServer:
         self.stop()
 
 
-def serve(profile: dict[str, Any], host: str, port: int, faults: list[str], public_url: str | None = None) -> None:
+def serve(
+    profile: dict[str, Any], host: str, port: int, faults: list[str], public_url: str | None = None
+) -> None:
     app = build_app(profile, public_url or f"http://{host}:{port}", faults)
     config = _config(app, log_level="info")
     config.host, config.port = host, port

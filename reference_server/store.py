@@ -22,12 +22,16 @@ class Store(Protocol):
     def put(self, key: str, value: Json, ttl: float | None = None) -> None: ...
     def add(self, key: str, value: Json, ttl: float | None = None) -> bool:
         """Store only if absent; True when this call created the key."""
+
     def pop(self, key: str) -> Json | None:
         """Remove and return: the winner of a single-use race gets the value, others None."""
+
     def update(self, key: str, fn: Updater, ttl: float | None = None) -> Json | None:
         """Atomic read-modify-write; fn returning None deletes the key. Returns fn's result."""
+
     def incr(self, key: str, window: float) -> int:
         """Count events in a fixed window starting at the first event; returns the new count."""
+
     def items(self, prefix: str = "") -> Iterator[tuple[str, Json]]: ...
     def clear(self) -> None: ...
 

@@ -1,0 +1,41 @@
+"""Validate bodies against the component schemas of the OpenAPI 3.1 documents in schemas/.
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, so jsonschema validates them directly; a ``$ref``
+to ``#/components/schemas/Name`` resolves inside the document it came from.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def document(contract: str) -> dict[str, Any]:
+    return yaml.safe_load((SCHEMA_DIR / f"{contract}.openapi.yaml").read_text())
+
+
+@cache
+def _validator(contract: str, name: str) -> jsonschema.Draft202012Validator:
+    doc = document(contract)
+    if name not in doc.get("components", {}).get("schemas", {}):
+        raise KeyError(f"{contract}.openapi.yaml has no components.schemas.{name}")
+    schema = {"components": doc["components"], "$ref": f"#/components/schemas/{name}"}
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def errors(contract: str, name: str, body: Any) -> list[str]:
+    """Every way ``body`` breaks the schema, as short lines (empty when it validates)."""
+    out = []
+    for err in sorted(_validator(contract, name).iter_errors(body), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(body)"
+        out.append(f"{where}: {err.message[:200]}")
+    return out

@@ -1,0 +1,187 @@
+"""Vendor profiles: TOML, ``${VAR}`` secrets, validated against schemas/profile.schema.json.
+
+A profile names the target (embedded reference server or a vendor's base URL), the contracts to
+test, and per contract: endpoint URLs, credentials, test accounts, the features the vendor
+claims (which switch requirements on and off) and ``claims`` (PROPOSED/INFERRED rules the vendor
+says it implements, which then count at their full level).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jsonschema
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "schemas" / "profile.schema.json"
+REFERENCE_PROFILE = ROOT / "profiles" / "reference.toml"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# Keys whose values are credentials or personal data whatever their origin.
+SENSITIVE_KEY = re.compile(r"(password|secret|token|private|username|email|^name$|account_?id|pem)", re.I)
+
+
+class ProfileError(ValueError):
+    """A broken profile; the message is one line a user can act on."""
+
+
+@dataclass
+class Profile:
+    path: Path
+    data: dict[str, Any]
+    secrets: set[str] = field(default_factory=set)  # every credential/PII value, for masking
+    base_url: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.data.get("name", self.path.stem)
+
+    @property
+    def target(self) -> dict[str, Any]:
+        return self.data.get("target", {})
+
+    @property
+    def embedded(self) -> bool:
+        return bool(self.target.get("embedded"))
+
+    @property
+    def timeout(self) -> float:
+        return float(self.target.get("timeout_s", 10.0))
+
+    @property
+    def contracts(self) -> list[str]:
+        return list(self.target.get("contracts", []))
+
+    def section(self, contract: str) -> dict[str, Any]:
+        return self.data.get(contract, {})
+
+    def features(self, contract: str) -> dict[str, Any]:
+        return self.section(contract).get("features", {})
+
+    def claims(self, contract: str, requirement_id: str) -> bool:
+        claimed = self.section(contract).get("claims", [])
+        return "*" in claimed or requirement_id in claimed
+
+    def url(self, contract: str, key: str) -> str:
+        """An endpoint URL of the section, resolved against the target's base URL."""
+        value = self.section(contract).get(key)
+        if not value:
+            raise ProfileError(f"profile {self.path.name}: [{contract}] has no {key}")
+        return (
+            urljoin(self.base_url + "/", value)
+            if self.base_url and not value.startswith(("http:", "https:"))
+            else value
+        )
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the profile with every secret replaced, so a report can name it safely."""
+
+        def scrub(node: Any, key: str = "") -> Any:
+            if isinstance(node, dict):
+                return {k: scrub(v, k) for k, v in sorted(node.items())}
+            if isinstance(node, list):
+                return [scrub(v, key) for v in node]
+            if isinstance(node, str) and (node in self.secrets or SENSITIVE_KEY.search(key)):
+                return "<secret>"
+            return node
+
+        canonical = json.dumps(scrub(self.data), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _interpolate(node: Any, where: str, env: dict[str, str], secrets: set[str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _interpolate(v, f"{where}.{k}" if where else k, env, secrets) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, f"{where}[{i}]", env, secrets) for i, v in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+
+    def repl(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in env:
+            value = env[name]
+        elif default is not None:
+            value = default
+        else:
+            raise ProfileError(f"{where}: environment variable {name} is not set")
+        secrets.add(value)
+        return value
+
+    return _VAR.sub(repl, node)
+
+
+def _collect_sensitive(node: Any, key: str, out: set[str]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _collect_sensitive(v, k, out)
+    elif isinstance(node, list):
+        for v in node:
+            _collect_sensitive(v, key, out)
+    elif isinstance(node, str) and SENSITIVE_KEY.search(key) and len(node) >= 3 and not key.endswith("_url"):
+        out.add(node)
+
+
+def load(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> Profile:
+    path = Path(path)
+    label = f"profile {path}"
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ProfileError(f"{label}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{label}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{label}: not valid TOML: {exc}") from None
+    secrets: set[str] = set()
+    try:
+        data = _interpolate(raw, "", dict(os.environ if env is None else env), secrets)
+    except ProfileError as exc:
+        raise ProfileError(f"{label}: {exc}") from None
+    validate(data, label)
+    _collect_sensitive(data, "", secrets)
+    secrets.discard("")
+    profile = Profile(path=path, data=data, secrets=secrets)
+    profile.base_url = str(data.get("target", {}).get("base_url", "")).rstrip("/")
+    return profile
+
+
+def validate(data: dict[str, Any], label: str) -> None:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ProfileError(f"{label}: {where}: {first.message}{more}")
+    target = data.get("target", {})
+    if not target.get("embedded") and not target.get("base_url"):
+        contracts = target.get("contracts", [])
+        relative = [
+            f"{c}.{k}"
+            for c in contracts
+            for k, v in data.get(c, {}).items()
+            if k.endswith("_url") and isinstance(v, str) and not v.startswith(("http:", "https:"))
+        ]
+        if relative:
+            raise ProfileError(
+                f"{label}: {relative[0]} is relative but target has neither base_url nor embedded = true"
+            )
+
+
+def with_base_url(profile: Profile, base_url: str) -> Profile:
+    """The same profile aimed at another base URL (the embedded server's loopback address)."""
+    clone = copy.copy(profile)
+    clone.base_url = base_url.rstrip("/")
+    return clone

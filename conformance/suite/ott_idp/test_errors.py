@@ -1,0 +1,66 @@
+"""Error answers of the token endpoint: shape, characters, caching, schema."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conformance import openapi
+from conformance.suite.ott_idp.conftest import ERROR_CODES
+
+req = pytest.mark.requirement
+ALLOWED = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")  # RFC 6749 §5.2 error / error_description
+
+
+def _error_answers(ott):
+    """A handful of distinct errors: wrong password, no grant_type, bad grant, bad scope, bad secret."""
+    acct = ott.account("secondary")
+    return [
+        ("wrong password", ott.token(acct["username"], acct["password"] + "-x")),
+        ("no grant_type", ott.token(acct["username"], acct["password"], grant_type=None)),
+        ("unsupported grant", ott.token(acct["username"], acct["password"], grant_type="urn:example:nope")),
+        ("no openid scope", ott.token(acct["username"], acct["password"], scope="email")),
+        (
+            "wrong client secret",
+            ott.token(acct["username"], acct["password"], auth=ott.basic(secret="nope-x")),
+        ),
+    ]
+
+
+@req("OTT-ERR-001", "OTT-ERR-002", "OTT-ERR-003", "OTT-SCHEMA-002")
+def test_error_responses_are_well_formed(ott, check):
+    for label, resp in _error_answers(ott):
+        check.that(
+            "OTT-ERR-001", resp.status_code >= 400, f"{label}: answered {resp.status_code}, not an error"
+        )
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            body = json.loads(resp.content)
+        except ValueError:
+            body = None
+        code = body.get("error") if isinstance(body, dict) else None
+        check.that(
+            "OTT-ERR-001",
+            ctype == "application/json" and code in ERROR_CODES,
+            f"{label}: Content-Type {ctype or 'missing'!r}, error {code!r}",
+            f"{label}: application/json with error {code}",
+        )
+        if not isinstance(body, dict):
+            continue
+        for member in ("error", "error_description"):
+            value = body.get(member)
+            if isinstance(value, str):
+                check.that(
+                    "OTT-ERR-002",
+                    bool(ALLOWED.match(value)),
+                    f"{label}: {member} has characters outside RFC 6749 §5.2: {value!r}",
+                    f"{label}: {member} characters allowed",
+                )
+        cache = resp.headers.get("cache-control", "")
+        check.that(
+            "OTT-ERR-003", "no-store" in cache.lower(), f"{label}: Cache-Control is {cache or 'missing'!r}"
+        )
+        problems = openapi.errors("ott_idp", "OAuthError", body)
+        check.that("OTT-SCHEMA-002", not problems, f"{label}: " + "; ".join(problems[:3]), f"{label}: valid")

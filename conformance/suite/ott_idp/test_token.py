@@ -1,0 +1,207 @@
+"""Token endpoint: the password grant, client authentication and request validation."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from conformance import openapi
+from conformance.suite.ott_idp.conftest import decode, error_code
+
+req = pytest.mark.requirement
+
+
+@req("OTT-TOKEN-001", "OTT-TOKEN-002", "OTT-TOKEN-003", "OTT-TOKEN-004", "OTT-TOKEN-005", "OTT-SCHEMA-001")
+def test_password_grant_succeeds(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], "openid email")
+    check.status("OTT-TOKEN-001", resp, 200, fatal=True)
+    body = check.json_object("OTT-TOKEN-001", resp)
+    check.that(
+        "OTT-TOKEN-001",
+        isinstance(body.get("access_token"), str)
+        and str(body.get("token_type", "")).lower() == "bearer"
+        and isinstance(body.get("id_token"), str),
+        f"expected access_token, token_type Bearer and id_token; got members {sorted(body)} "
+        f"with token_type {body.get('token_type')!r}",
+        "access_token, token_type Bearer and id_token present",
+    )
+    check.media_type("OTT-TOKEN-002", resp, "application/json")
+    cache = resp.headers.get("cache-control", "")
+    check.that(
+        "OTT-TOKEN-003", "no-store" in cache.lower(), f"Cache-Control is {cache or 'missing'!r}", cache
+    )
+    pragma = resp.headers.get("pragma", "")
+    check.that("OTT-TOKEN-004", "no-cache" in pragma.lower(), f"Pragma is {pragma or 'missing'!r}", pragma)
+    check.that(
+        "OTT-TOKEN-005", "expires_in" in body, "no expires_in member", f"expires_in {body.get('expires_in')}"
+    )
+    problems = openapi.errors("ott_idp", "TokenResponse", body)
+    check.that("OTT-SCHEMA-001", not problems, "; ".join(problems[:3]), "validates against TokenResponse")
+
+
+@req("OTT-TOKEN-006")
+def test_wrong_client_secret_is_invalid_client(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(
+        acct["username"], acct["password"], auth=ott.basic(secret="wrong-" + ott.client_secret[:4])
+    )
+    check.status("OTT-TOKEN-006", resp, 401)
+    check.that("OTT-TOKEN-006", error_code(resp) == "invalid_client", f"error is {error_code(resp)!r}")
+    www = resp.headers.get("www-authenticate", "")
+    check.that(
+        "OTT-TOKEN-006",
+        www.lower().startswith("basic"),
+        f"WWW-Authenticate is {www or 'missing'!r}, expected the Basic scheme",
+        f"WWW-Authenticate: {www}",
+    )
+
+
+@req("OTT-TOKEN-007")
+def test_missing_client_authentication(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], auth={})
+    check.status("OTT-TOKEN-007", resp, (400, 401))
+    check.that("OTT-TOKEN-007", error_code(resp) == "invalid_client", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-008")
+@pytest.mark.parametrize(
+    "value",
+    ["Basic !!!not-base64!!!", "Basic " + base64.b64encode(b"no-colon-here").decode()],
+    ids=["not-base64", "no-colon"],
+)
+def test_malformed_basic_header(ott, check, value):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], auth={"Authorization": value})
+    ok = (resp.status_code, error_code(resp)) in {(400, "invalid_request"), (401, "invalid_client")}
+    check.that(
+        "OTT-TOKEN-008",
+        ok,
+        f"expected 400 invalid_request or 401 invalid_client, got {resp.status_code} {error_code(resp)!r}",
+        f"{resp.status_code} {error_code(resp)}",
+    )
+
+
+@req("OTT-TOKEN-009")
+def test_two_client_authentication_methods(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(
+        acct["username"],
+        acct["password"],
+        extra=[("client_id", ott.client_id), ("client_secret", ott.client_secret)],
+    )
+    check.status("OTT-TOKEN-009", resp, 400)
+    check.that("OTT-TOKEN-009", error_code(resp) == "invalid_request", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-010")
+def test_wrong_password_is_invalid_grant(ott, check):
+    acct = ott.account("secondary")
+    resp = ott.token(acct["username"], acct["password"] + "-wrong")
+    check.status("OTT-TOKEN-010", resp, 400)
+    check.that("OTT-TOKEN-010", error_code(resp) == "invalid_grant", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-011")
+@pytest.mark.parametrize("missing", ["username", "password"])
+def test_missing_username_or_password(ott, check, missing):
+    acct = ott.account("primary")
+    resp = ott.token(
+        None if missing == "username" else acct["username"],
+        None if missing == "password" else acct["password"],
+    )
+    check.status("OTT-TOKEN-011", resp, 400)
+    check.that("OTT-TOKEN-011", error_code(resp) == "invalid_request", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-012")
+def test_missing_grant_type(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], grant_type=None)
+    check.status("OTT-TOKEN-012", resp, 400)
+    check.that("OTT-TOKEN-012", error_code(resp) == "invalid_request", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-013")
+def test_unsupported_grant_type(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], grant_type="urn:example:not-a-grant")
+    check.status("OTT-TOKEN-013", resp, 400)
+    check.that(
+        "OTT-TOKEN-013", error_code(resp) == "unsupported_grant_type", f"error is {error_code(resp)!r}"
+    )
+
+
+@req("OTT-TOKEN-014")
+def test_scope_without_openid(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], scope="email")
+    check.status("OTT-TOKEN-014", resp, 400)
+    check.that("OTT-TOKEN-014", error_code(resp) == "invalid_scope", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-015")
+def test_unknown_scope(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], scope="openid email urn:example:unknown-scope")
+    if resp.status_code == 200:
+        granted = str((resp.json() if resp.content else {}).get("scope", ""))
+        check.that(
+            "OTT-TOKEN-015",
+            granted and "urn:example:unknown-scope" not in granted.split(),
+            f"unknown scope accepted and the granted scope is {granted or 'not stated'!r}",
+            f"200 with granted scope {granted!r}",
+        )
+    else:
+        check.status("OTT-TOKEN-015", resp, 400)
+        check.that("OTT-TOKEN-015", error_code(resp) == "invalid_scope", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-016")
+def test_repeated_parameter(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], extra=[("password", acct["password"])])
+    check.status("OTT-TOKEN-016", resp, 400)
+    check.that("OTT-TOKEN-016", error_code(resp) == "invalid_request", f"error is {error_code(resp)!r}")
+
+
+@req("OTT-TOKEN-017")
+def test_unknown_parameter_is_ignored(ott, check):
+    acct = ott.account("primary")
+    resp = ott.token(acct["username"], acct["password"], extra=[("x_conformance_probe", "1")])
+    check.status("OTT-TOKEN-017", resp, 200)
+
+
+@req("OTT-TOKEN-018")
+def test_get_is_not_served(ott, check, http):
+    acct = ott.account("primary")
+    params = {"grant_type": "password", "username": acct["username"], "password": acct["password"]}
+    resp = http.get(ott.token_url, params={**params, "scope": "openid email"}, headers=ott.basic())
+    body = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+    check.that(
+        "OTT-TOKEN-018",
+        resp.status_code != 200 and "access_token" not in (body if isinstance(body, dict) else {}),
+        f"GET answered {resp.status_code} with tokens",
+        f"GET answered {resp.status_code}",
+    )
+
+
+@req("OTT-TOKEN-019")
+def test_username_case_insensitive(ott, check, primary_id_token):
+    acct = ott.account("primary")
+    local, _, domain = acct["username"].partition("@")
+    variant = local.swapcase() + "@" + domain.upper()
+    resp = ott.token(variant, acct["password"])
+    check.status("OTT-TOKEN-019", resp, 200, fatal=True)
+    try:
+        sub = decode(resp.json()["id_token"]).claims.get("sub")
+    except (ValueError, KeyError, TypeError):
+        sub = None
+    check.that(
+        "OTT-TOKEN-019",
+        sub == primary_id_token.claims.get("sub"),
+        "the differently-cased username signed in to an account with another sub",
+        "same account (same sub)",
+    )

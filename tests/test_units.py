@@ -1,0 +1,75 @@
+"""Unit tests of the pure parts: profile loading, redaction, catalogue applicability."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from conformance import catalogue
+from conformance.profile import REFERENCE_PROFILE, ProfileError, load
+from conformance.redact import Redactor
+
+
+def test_reference_profile_loads_and_collects_secrets():
+    profile = load(REFERENCE_PROFILE, env={})
+    assert profile.embedded
+    assert "ref-ott-client-secret-7f3a9c2e51d84b06aa" in profile.secrets
+    assert "ref-ott-client-secret-7f3a9c2e51d84b06aa" not in profile.fingerprint()
+
+
+def test_env_overrides_default_and_missing_var_is_one_line(tmp_path):
+    profile = load(REFERENCE_PROFILE, env={"OTT_CLIENT_SECRET": "from-env-secret"})
+    assert profile.section("ott_idp")["client_secret"] == "from-env-secret"
+    broken = tmp_path / "p.toml"
+    broken.write_text(
+        'name = "x"\n[target]\nbase_url = "http://127.0.0.1:1"\ncontracts = ["ott_idp"]\n'
+        '[ott_idp]\nclient_secret = "${NOPE_NOT_SET}"\n'
+    )
+    with pytest.raises(ProfileError) as err:
+        load(broken, env={})
+    assert "NOPE_NOT_SET" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["not toml [", 'name = 3\n[target]\ncontracts = ["nope"]\n'])
+def test_broken_profiles_give_one_line(tmp_path, text):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as err:
+        load(path, env={})
+    assert "\n" not in str(err.value)
+
+
+def test_redactor_masks_known_values_basic_and_jwt_claims():
+    r = Redactor(b"salt", {"hunter2-secret"})
+    assert "hunter2-secret" not in r.text("the secret is hunter2-secret!")
+    basic = base64.b64encode(b"client:pw-abcdef").decode()
+    masked = r.headers([("Authorization", f"Basic {basic}")])
+    assert basic not in str(masked)
+    assert "pw-abcdef" not in r.text("echo pw-abcdef")  # learnt from the Basic header
+    body = r.body("application/x-www-form-urlencoded", b"username=a%40b.c&password=xyz12&grant_type=password")
+    assert "xyz12" not in body and "a@b.c" not in body and "grant_type=password" in body
+    # Same value, same fingerprint: an auditor can match repeats without seeing them.
+    assert r.mask("tok-123456") == r.mask("tok-123456") != r.mask("tok-654321")
+
+
+def test_applies_when_conditions():
+    req = catalogue.Requirement(
+        "X-1",
+        "ott_idp",
+        "MUST",
+        "CONFIRMED",
+        "s",
+        "t",
+        applies_when=("refresh_token", "verify=jwks", "!legacy"),
+    )
+    assert catalogue.applies(req, {"refresh_token": True, "verify": "jwks"})[0]
+    assert catalogue.applies(req, {"refresh_token": True, "verify": ["pem", "jwks"]})[0]
+    assert not catalogue.applies(req, {"refresh_token": False, "verify": "jwks"})[0]
+    assert not catalogue.applies(req, {"refresh_token": True, "verify": "jwks", "legacy": 1})[0]
+
+
+def test_proposed_must_is_should_unless_claimed():
+    req = catalogue.Requirement("X-2", "ott_idp", "MUST", "PROPOSED", "s", "t")
+    assert req.effective_level(claimed=False) == "SHOULD"
+    assert req.effective_level(claimed=True) == "MUST"
