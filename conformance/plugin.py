@@ -107,6 +107,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     faults = config.getoption("fault")
     target_url = config.getoption("target_url")
+    if config.option.collectonly:
+        return  # listing tests: no target, no reports
     if target_url:
         run.profile = with_base_url(profile, target_url)
     elif profile.embedded:
@@ -287,6 +289,12 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         report.session._ott_collect_errors = getattr(report.session, "_ott_collect_errors", 0) + 1
 
 
+def _stable_id(item: pytest.Item) -> str:
+    """The test's id relative to the suite, whatever rootdir pytest chose (CLI and plain pytest agree)."""
+    relative = Path(str(item.path)).resolve().relative_to(SUITE_DIR).as_posix()
+    return relative + "::" + item.nodeid.split("::", 1)[1]
+
+
 def _declared(item: pytest.Item) -> list[str]:
     ids: list[str] = []
     for mark in item.iter_markers("requirement"):
@@ -299,7 +307,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run = _run(item.config)
     if run is None or not _contract_of(item):
         return
-    item.stash[_record_key] = TestRecord(item.nodeid, _contract_of(item), _declared(item))
+    item.stash[_record_key] = TestRecord(_stable_id(item), _contract_of(item), _declared(item))
     run.http.start_test()
 
 

@@ -97,11 +97,13 @@ class Profile:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _interpolate(node: Any, where: str, env: dict[str, str], secrets: set[str]) -> Any:
+def _interpolate(node: Any, where: str, env: dict[str, str], secrets: set[str], missing: list[str]) -> Any:
     if isinstance(node, dict):
-        return {k: _interpolate(v, f"{where}.{k}" if where else k, env, secrets) for k, v in node.items()}
+        return {
+            k: _interpolate(v, f"{where}.{k}" if where else k, env, secrets, missing) for k, v in node.items()
+        }
     if isinstance(node, list):
-        return [_interpolate(v, f"{where}[{i}]", env, secrets) for i, v in enumerate(node)]
+        return [_interpolate(v, f"{where}[{i}]", env, secrets, missing) for i, v in enumerate(node)]
     if not isinstance(node, str):
         return node
 
@@ -112,7 +114,8 @@ def _interpolate(node: Any, where: str, env: dict[str, str], secrets: set[str]) 
         elif default is not None:
             value = default
         else:
-            raise ProfileError(f"{where}: environment variable {name} is not set")
+            missing.append(f"{where}: environment variable {name} is not set")
+            return ""
         secrets.add(value)
         return value
 
@@ -131,53 +134,60 @@ def _collect_sensitive(node: Any, key: str, out: set[str]) -> None:
 
 
 def load(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> Profile:
-    path = Path(path)
+    """The profile, or a ProfileError naming its first problem (see :func:`problems` for all)."""
+    profile, found = _load(Path(path), env)
+    if found:
+        more = f" (and {len(found) - 1} more; run `conformance doctor`)" if len(found) > 1 else ""
+        raise ProfileError(found[0] + more)
+    assert profile is not None
+    return profile
+
+
+def problems(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> list[str]:
+    """Every problem of the profile, one line each (empty when it is usable)."""
+    return _load(Path(path), env)[1]
+
+
+def _load(path: Path, env: dict[str, str] | None) -> tuple[Profile | None, list[str]]:
     label = f"profile {path}"
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise ProfileError(f"{label}: file not found") from None
+        return None, [f"{label}: file not found"]
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{label}: cannot read: {exc}") from None
+        return None, [f"{label}: cannot read: {exc}"]
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{label}: not valid TOML: {exc}") from None
+        return None, [f"{label}: not valid TOML: {exc}"]
     secrets: set[str] = set()
-    try:
-        data = _interpolate(raw, "", dict(os.environ if env is None else env), secrets)
-    except ProfileError as exc:
-        raise ProfileError(f"{label}: {exc}") from None
-    validate(data, label)
+    missing: list[str] = []
+    data = _interpolate(raw, "", dict(os.environ if env is None else env), secrets, missing)
+    found = [f"{label}: {m}" for m in missing] + validate(data, label)
     _collect_sensitive(data, "", secrets)
     secrets.discard("")
     profile = Profile(path=path, data=data, secrets=secrets)
     profile.base_url = str(data.get("target", {}).get("base_url", "")).rstrip("/")
-    return profile
+    return profile, found
 
 
-def validate(data: dict[str, Any], label: str) -> None:
+def validate(data: dict[str, Any], label: str) -> list[str]:
+    """Schema and consistency problems, one line each."""
     schema = json.loads(SCHEMA_PATH.read_text())
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ProfileError(f"{label}: {where}: {first.message}{more}")
+    found = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        found.append(f"{label}: {where}: {err.message}")
     target = data.get("target", {})
-    if not target.get("embedded") and not target.get("base_url"):
-        contracts = target.get("contracts", [])
-        relative = [
-            f"{c}.{k}"
-            for c in contracts
-            for k, v in data.get(c, {}).items()
-            if k.endswith("_url") and isinstance(v, str) and not v.startswith(("http:", "https:"))
-        ]
-        if relative:
-            raise ProfileError(
-                f"{label}: {relative[0]} is relative but target has neither base_url nor embedded = true"
-            )
+    if isinstance(target, dict) and not target.get("embedded") and not target.get("base_url"):
+        for c in target.get("contracts", []) if isinstance(target.get("contracts"), list) else []:
+            for k, v in (data.get(c) or {}).items():
+                if k.endswith("_url") and isinstance(v, str) and not v.startswith(("http:", "https:")):
+                    found.append(
+                        f"{label}: {c}.{k} is relative but target has neither base_url nor embedded = true"
+                    )
+    return found
 
 
 def with_base_url(profile: Profile, base_url: str) -> Profile:

@@ -53,7 +53,7 @@ class Settings:
     refresh_token_ttl_s: int = 86400
     issue_refresh_token: bool = False
     bruteforce_max_failures: int = 10  # failed sign-ins per username per window; 0 turns it off
-    bruteforce_window_s: float = 2.0
+    bruteforce_window_s: float = 2.0  # how long a name stays locked once the limit is reached
     password_min_length: int = 8
     # Behaviour switches: always on in a correct server; each fault turns one off.
     reject_duplicate_params: bool = True
@@ -195,26 +195,30 @@ async def token(request: Request):
 def _check_credentials(
     state: ServerState, settings: Settings, username: str, password: str
 ) -> dict[str, Any]:
-    failures_key = f"ott:failures:{_normal(username, settings)}"
-    if settings.bruteforce_max_failures:
-        failures = state.store.get(failures_key) or 0
-        if failures >= settings.bruteforce_max_failures:
-            raise OAuthError(
-                "invalid_grant",
-                "too many failed attempts; try again later",
-                429,
-                {"Retry-After": str(max(1, round(settings.bruteforce_window_s)))},
-            )
+    who = _normal(username, settings)
+    failures_key, lock_key = f"ott:failures:{who}", f"ott:locked:{who}"
+    if settings.bruteforce_max_failures and state.store.get(lock_key):
+        raise OAuthError(
+            "invalid_grant",
+            "too many failed attempts; try again later",
+            429,
+            {"Retry-After": str(max(1, round(settings.bruteforce_window_s)))},
+        )
     user = state.store.get(_user_key(username, settings))
     ok = verify_password(password, user["pw"] if user else None)
     if user is not None and not settings.check_password:
         ok = True
     if not ok:
         if settings.bruteforce_max_failures:
-            state.store.incr(failures_key, settings.bruteforce_window_s)
+            # Failures count over a longer window; reaching the limit locks the name for
+            # bruteforce_window_s from that moment (so the lock does not depend on how fast they came).
+            count = state.store.incr(failures_key, settings.bruteforce_window_s * 30)
+            if count >= settings.bruteforce_max_failures:
+                state.store.put(lock_key, True, settings.bruteforce_window_s)
         if user is None and not settings.uniform_login_errors:
             raise OAuthError("invalid_grant", "no such user")
         raise OAuthError("invalid_grant", "invalid username or password")
+    state.store.pop(failures_key)
     return user
 
 

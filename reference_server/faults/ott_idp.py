@@ -78,7 +78,8 @@ def _raw_id_token(build: Callable[[str, str, Any], str]) -> Callable[[Reply, Any
 
 
 def _alg_none(head: str, payload: str, state: Any) -> str:
-    return _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode()) + "." + payload + "."
+    header = {"alg": "none", "typ": "JWT", "kid": state.key.kid}
+    return _b64(json.dumps(header).encode()) + "." + payload + "."
 
 
 def _bad_signature(head: str, payload: str, state: Any) -> str:
@@ -93,7 +94,7 @@ def _duplicate_claim(head: str, payload: str, state: Any) -> str:
     import jwt  # PyJWT signs bytes as given, so the duplicate member survives
 
     claims = json.loads(_unb64(payload))
-    text = json.dumps(claims)[:-1] + ', "sub": "someone-else"}'
+    text = json.dumps(claims)[:-1] + f', "iss": {json.dumps(claims["iss"])}}}'
     return jwt.api_jws.encode(
         text.encode(), state.key.private, algorithm="RS256", headers={"kid": state.key.kid, "typ": "JWT"}
     )
@@ -181,7 +182,7 @@ _setting(
 # Token endpoint: grant and request validation.
 _setting(
     "password_not_checked",
-    ["OTT-TOKEN-010", "OTT-SEC-001", "OTT-SEC-003"],
+    ["OTT-TOKEN-010", "OTT-SEC-001", "OTT-SEC-003", "OTT-SIGNUP-008"],
     "any password signs in to an existing account",
     check_password=False,
 )

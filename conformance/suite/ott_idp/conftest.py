@@ -30,6 +30,7 @@ ERROR_CODES = {
     "server_error",
     "temporarily_unavailable",
 }
+PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
 SIGNING_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 
 
@@ -171,8 +172,11 @@ class Ott:
         ordered = sorted(keys, key=lambda k: k.get("kid") != header.get("kid"))
         out = []
         for jwk in ordered:
+            public = {
+                k: v for k, v in jwk.items() if k not in PRIVATE_JWK_MEMBERS
+            }  # verify with public parts
             try:
-                out.append((jwt.PyJWK(jwk).key, SIGNING_ALGS))
+                out.append((jwt.PyJWK(public).key, SIGNING_ALGS))
             except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, ValueError):
                 continue
         return out

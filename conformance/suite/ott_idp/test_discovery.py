@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import openapi
+from conformance.suite.ott_idp.conftest import PRIVATE_JWK_MEMBERS
 
 req = pytest.mark.requirement
 REQUIRED = (
@@ -15,7 +16,6 @@ REQUIRED = (
     "subject_types_supported",
     "id_token_signing_alg_values_supported",
 )
-PRIVATE = {"d", "p", "q", "dp", "dq", "qi", "k"}
 
 
 @req("OTT-DISC-001", "OTT-DISC-002")
@@ -42,7 +42,7 @@ def test_jwks(ott, check):
     check.that("OTT-DISC-003", keys, "the JWKS has no keys", f"{len(keys)} key(s)")
     check.that("OTT-DISC-003", all(isinstance(k.get("kty"), str) for k in keys), "a key lacks kty")
     check.that("OTT-DISC-003", None not in kids and len(set(kids)) == len(kids), f"kids not unique: {kids!r}")
-    leaked = sorted({m for k in keys for m in PRIVATE & set(k)})
+    leaked = sorted({m for k in keys for m in PRIVATE_JWK_MEMBERS & set(k)})
     check.that(
         "OTT-DISC-003", not leaked, f"private key members published: {', '.join(leaked)}", "public only"
     )

@@ -1,0 +1,177 @@
+"""`conformance`: run the suite, serve the reference server, list faults and requirements, check a profile.
+
+Exit codes (PRODUCT.md): 0 conformant · 1 non-conformant · 2 profile or pre-flight error · 3 harness error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from conformance import __version__, catalogue, preflight, runner
+from conformance.profile import REFERENCE_PROFILE, ProfileError, load, problems
+from conformance.results import EXIT_HARNESS, EXIT_PREFLIGHT
+
+
+def _die(message: str, code: int = EXIT_PREFLIGHT) -> None:
+    click.echo(f"conformance: {message}", err=True)
+    sys.exit(code)
+
+
+def _check_contracts(contracts: tuple[str, ...]) -> None:
+    for c in contracts:
+        if c not in catalogue.CONTRACTS:
+            _die(f"unknown contract {c!r} (known: {', '.join(catalogue.CONTRACTS)})")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conformance")
+def main() -> None:
+    """Conformance kit for OTT sign-in contracts."""
+
+
+@main.command()
+@click.option(
+    "--profile", type=click.Path(dir_okay=False), help="Vendor profile; default: embedded reference server."
+)
+@click.option("--contract", "contracts", multiple=True, help="Contract to test (repeatable).")
+@click.option(
+    "--report-dir", default="reports/latest", show_default=True, help="Where the reports are written."
+)
+@click.option(
+    "--fault", "faults", multiple=True, help="Fault injected into the embedded server (repeatable)."
+)
+@click.option(
+    "-n", "--workers", type=click.IntRange(0, 64), default=0, help="Parallel workers (pytest-xdist)."
+)
+@click.option("--include-slow", is_flag=True, help="Also run tests that outwait long vendor timings.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per test instead of progress dots.")
+def run(profile, contracts, report_dir, faults, workers, include_slow, verbose) -> None:
+    """Run the suite and write report.html, results.json and junit.xml."""
+    _check_contracts(contracts)
+    path = profile or str(REFERENCE_PROFILE)
+    try:
+        loaded = load(path)
+    except ProfileError as exc:
+        _die(str(exc))
+    if faults and not loaded.embedded:
+        _die("--fault applies to the embedded reference server only (the profile names a vendor)")
+    args = runner.suite_args(path, contracts, report_dir, faults, workers, include_slow, verbose=verbose)
+    sys.exit(runner.run(args))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8400, show_default=True)
+@click.option(
+    "--profile", type=click.Path(dir_okay=False), help="Profile with the accounts and clients to serve."
+)
+@click.option("--fault", "faults", multiple=True, help="Fault to inject (repeatable).")
+@click.option("--public-url", help="Base URL clients reach the server at (issuer); default http://HOST:PORT.")
+def serve(host, port, profile, faults, public_url) -> None:
+    """Run the reference server on its own: a sandbox for TV and companion apps."""
+    from reference_server.faults import UnknownFault
+    from reference_server.server import serve as serve_forever
+
+    try:
+        loaded = load(profile or REFERENCE_PROFILE)
+        click.echo(
+            f"reference server on http://{host}:{port} (profile {loaded.name}; Ctrl-C stops)", err=True
+        )
+        serve_forever(loaded.data, host, port, list(faults), public_url)
+    except (ProfileError, UnknownFault) as exc:
+        _die(str(exc))
+    except OSError as exc:
+        _die(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@main.command()
+@click.option("--contract", help="Only this contract's faults.")
+def faults(contract) -> None:
+    """List the reference server's named faults and the requirements each should break."""
+    from reference_server.faults import for_contract
+
+    if contract:
+        _check_contracts((contract,))
+    for f in sorted(for_contract(contract), key=lambda f: f.name):
+        click.echo(f"{f.name:48} {', '.join(f.targets):40} {f.description}")
+
+
+@main.command()
+@click.option(
+    "--contract", "contracts", multiple=True, help="Contract to self-test (repeatable); default: all."
+)
+@click.option("--fault", "only", multiple=True, help="Only these faults (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), help="Worker processes; default: CPUs, at most 4.")
+def selftest(contracts, only, jobs) -> None:
+    """Run the suite against the clean server, then once per fault; exit 0 only when every fault is caught."""
+    from conformance import selftest as st
+
+    _check_contracts(contracts)
+    wanted = list(contracts) or [c for c in catalogue.available() if c in load(REFERENCE_PROFILE).contracts]
+    started = time.perf_counter()
+    result = st.run(
+        wanted, list(only), jobs or st.default_jobs(), progress=lambda line: click.echo(line, err=True)
+    )
+    for line in st.table(result)[:-1]:
+        click.echo(line)
+    click.echo(f"({time.perf_counter() - started:.1f}s)")
+    click.echo(st.table(result)[-1])
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.option("--contract", "contracts", multiple=True, help="Only this contract (repeatable).")
+@click.option(
+    "--check", "check_", is_flag=True, help="Fail when a MUST has neither a test nor a written reason."
+)
+def requirements(contracts, check_) -> None:
+    """The requirement catalogue, with the tests that check each requirement."""
+    _check_contracts(contracts)
+    try:
+        wanted = list(contracts) or catalogue.available()
+        tests = runner.tests_by_requirement(str(REFERENCE_PROFILE))
+        reqs = [r for c in wanted for r in catalogue.load(c).requirements.values()]
+    except catalogue.CatalogueError as exc:
+        _die(str(exc), EXIT_HARNESS)
+    bad = []
+    for r in reqs:
+        n = len(tests.get(r.id, []))
+        note = f"{n} test(s)" if n else (f"untestable: {r.untestable}" if r.untestable else "NO TEST")
+        click.echo(f"{r.id:16} {r.level:6} {r.status:12} {note:12} {r.text}")
+        if r.level == "MUST" and not n and not r.untestable:
+            bad.append(r.id)
+    unknown = sorted(set(tests) - {r.id for r in catalogue.all_requirements().values()})
+    click.echo(f"{len(reqs)} requirements ({sum(r.level == 'MUST' for r in reqs)} MUST)")
+    if check_ and (bad or unknown):
+        if bad:
+            click.echo(f"MUST without a test or a reason: {', '.join(bad)}", err=True)
+        if unknown:
+            click.echo(f"tests declare unknown requirements: {', '.join(unknown)}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--profile", type=click.Path(dir_okay=False), required=True)
+@click.option("--contract", "contracts", multiple=True, help="Only check these contracts' endpoints.")
+def doctor(profile, contracts) -> None:
+    """Check a profile: schema, ${VAR} secrets present, endpoints reachable. One line per problem."""
+    _check_contracts(contracts)
+    found = problems(profile)
+    if not found:
+        loaded = load(profile)
+        if loaded.embedded:
+            click.echo("target is the embedded reference server: nothing to reach")
+        else:
+            found = preflight.reachability(loaded, list(contracts) or loaded.contracts)
+    for line in found:
+        click.echo(f"problem: {line}")
+    if found:
+        sys.exit(EXIT_PREFLIGHT)
+    click.echo(f"profile {profile}: ok")
+
+
+if __name__ == "__main__":
+    main()
