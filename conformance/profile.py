@@ -115,7 +115,7 @@ def _interpolate(node: Any, where: str, env: dict[str, str], secrets: set[str], 
             value = default
         else:
             missing.append(f"{where}: environment variable {name} is not set")
-            return ""
+            return f"<unset {name}>"  # keeps the schema from reporting the same problem again
         secrets.add(value)
         return value
 
@@ -162,7 +162,8 @@ def _load(path: Path, env: dict[str, str] | None) -> tuple[Profile | None, list[
     missing: list[str] = []
     data = _interpolate(raw, "", dict(os.environ if env is None else env), secrets, missing)
     found = [f"{label}: {m}" for m in missing] + validate(data, label)
-    _collect_sensitive(data, "", secrets)
+    # The profile's own top-level name labels the report; every other "name" is a person's.
+    _collect_sensitive({k: v for k, v in data.items() if k != "name"}, "", secrets)
     secrets.discard("")
     profile = Profile(path=path, data=data, secrets=secrets)
     profile.base_url = str(data.get("target", {}).get("base_url", "")).rstrip("/")

@@ -91,11 +91,8 @@ class Ott:
         """Sign an account in; a failure here blocks the caller (its own test reports the FAIL)."""
         acct = self.account(role)
         resp = self.token(acct["username"], acct["password"], scope)
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if resp.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("id_token"), str):
+        body = body_of(resp)
+        if resp.status_code != 200 or not isinstance(body.get("id_token"), str):
             raise Blocked(f"sign-in of the {role} account failed (HTTP {resp.status_code})")
         self.redactor.remember(body["id_token"])
         return body
@@ -217,6 +214,12 @@ def b64url(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
+def body_of(resp: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object, or {} for anything else (garbage is judged by the checks)."""
+    body = _json(resp)
+    return body if isinstance(body, dict) else {}
+
+
 def error_code(resp: httpx.Response) -> str | None:
     """The error member of an OAuth error body, whatever the Content-Type says."""
     body = _json(resp)
@@ -226,7 +229,7 @@ def error_code(resp: httpx.Response) -> str | None:
 def _json(resp: httpx.Response) -> Any:
     try:
         return json.loads(resp.content)
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         return None
 
 
@@ -244,12 +247,26 @@ def ott(profile: Profile, http: Http, redactor: Redactor) -> Ott:
 
 
 @pytest.fixture(scope="session")
-def primary(ott: Ott) -> dict[str, Any]:
-    """One sign-in of the primary account (openid email profile), shared by the id_token tests."""
-    return ott.login("primary")
+def _primary_login(ott: Ott) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    start = len(ott.http.evidence.exchanges)
+    body = ott.login("primary")
+    return body, ott.http.evidence.exchanges[start:]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def primary(_primary_login, http: Http) -> dict[str, Any]:
+    """One sign-in of the primary account (openid email profile), shared by the id_token tests.
+
+    Its exchange is attached to every test that uses it, so each verdict carries its evidence.
+    """
+    body, exchanges = _primary_login
+    for exchange in exchanges:
+        if not any(e is exchange for e in http.evidence.exchanges):
+            http.evidence.exchanges.append({**exchange, "shared": True})
+    return body
+
+
+@pytest.fixture
 def primary_id_token(primary: dict[str, Any]) -> Decoded:
     try:
         return decode(primary["id_token"])

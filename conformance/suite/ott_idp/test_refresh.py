@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.suite.ott_idp.conftest import body_of
+
 req = pytest.mark.requirement
 
 
@@ -24,7 +26,7 @@ def test_refresh_token_grant(ott, check):
         return
     again = ott.token(scope=None, grant_type="refresh_token", extra=[("refresh_token", refresh)])
     check.status("OTT-TOKEN-021", again, 200)
-    body = again.json() if again.status_code == 200 else {}
+    body = body_of(again) if again.status_code == 200 else {}
     check.that(
         "OTT-TOKEN-021",
         isinstance(body.get("access_token"), str),

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conformance.suite.ott_idp.conftest import error_code
+from conformance.suite.ott_idp.conftest import body_of, error_code
 
 req = pytest.mark.requirement
 LONG_WAIT_S = 30.0  # a longer cooldown is only waited for with --include-slow
@@ -66,10 +66,7 @@ def test_no_user_enumeration(ott, check):
     unknown = ott.token(ott.new_email(), acct["password"] + "-wrong")
 
     def shape(resp):
-        try:
-            body = resp.json()
-        except ValueError:
-            body = resp.text
+        body = body_of(resp) or resp.content
         return resp.status_code, body
 
     check.that(

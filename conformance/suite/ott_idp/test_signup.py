@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conformance import openapi
-from conformance.suite.ott_idp.conftest import decode, error_code
+from conformance.suite.ott_idp.conftest import body_of, decode, error_code
 
 req = pytest.mark.requirement
 NAME = "Conformance Tester"
@@ -16,7 +16,7 @@ NAME = "Conformance Tester"
 
 def _id_claims(resp):
     try:
-        return decode(resp.json()["id_token"]).claims
+        return decode(body_of(resp)["id_token"]).claims
     except (ValueError, KeyError, TypeError):
         return {}
 
@@ -133,7 +133,7 @@ def test_weak_password_refused(ott, check):
     weak = ott.signup_cfg.get("weak_password", "abc")
     resp = ott.signup(ott.new_email(), weak)
     check.status("OTT-SIGNUP-010", resp, 400)
-    desc = resp.json().get("error_description") if error_code(resp) else None
+    desc = body_of(resp).get("error_description") if error_code(resp) else None
     check.that(
         "OTT-SIGNUP-010",
         error_code(resp) == "invalid_request" and desc,
