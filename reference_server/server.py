@@ -74,7 +74,15 @@ class EmbeddedServer:
 def serve(
     profile: dict[str, Any], host: str, port: int, faults: list[str], public_url: str | None = None
 ) -> None:
+    # Bind first: a busy port is an OSError the CLI turns into one line, not a logged traceback.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
     app = build_app(profile, public_url or f"http://{host}:{port}", faults)
     config = _config(app, log_level="info")
     config.host, config.port = host, port
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])

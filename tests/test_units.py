@@ -73,3 +73,20 @@ def test_proposed_must_is_should_unless_claimed():
     req = catalogue.Requirement("X-2", "ott_idp", "MUST", "PROPOSED", "s", "t")
     assert req.effective_level(claimed=False) == "SHOULD"
     assert req.effective_level(claimed=True) == "MUST"
+
+
+def _result(level, status):
+    from conformance.results import RequirementResult
+
+    req = catalogue.Requirement("X-3", "ott_idp", level, "CONFIRMED", "s", "t")
+    return RequirementResult(req, level, status, "")
+
+
+def test_verdict_is_one_function_of_the_statuses():
+    from conformance.results import verdict
+
+    assert verdict([_result("MUST", "PASS"), _result("SHOULD", "WARN")]) == "CONFORMANT"
+    assert verdict([_result("MUST", "FAIL"), _result("MUST", "ERROR")]) == "NON-CONFORMANT"
+    assert verdict([_result("MUST", "PASS"), _result("MUST", "ERROR")]) == "INCOMPLETE"
+    assert verdict([_result("MUST", "SKIP")]) == "INCOMPLETE"  # nothing shown to hold
+    assert verdict([_result("MUST", "PASS")], ["collection failed"]) == "INCOMPLETE"
