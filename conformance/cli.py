@@ -58,6 +58,16 @@ def run(profile, contracts, report_dir, faults, workers, include_slow, verbose) 
         _die(str(exc))
     if faults and not loaded.embedded:
         _die("--fault applies to the embedded reference server only (the profile names a vendor)")
+    if faults:
+        from reference_server.faults import load_all
+
+        unknown = [f for f in faults if f not in load_all()]
+        if unknown:
+            _die(f"unknown fault {unknown[0]!r} (see `conformance faults`)")
+    if not loaded.embedded:
+        found = preflight.reachability(loaded, [c for c in contracts or loaded.contracts if c in loaded.data])
+        if found:
+            _die(f"pre-flight failed, nothing was tested: {found[0]}")
     args = runner.suite_args(path, contracts, report_dir, faults, workers, include_slow, verbose=verbose)
     sys.exit(runner.run(args))
 

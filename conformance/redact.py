@@ -23,6 +23,14 @@ SENSITIVE_FIELD = re.compile(
     r"upstream|^jti$|private|signature|software_statement|^state$|nonce)",
     re.I,
 )
+# Names that contain a sensitive word but describe, rather than carry, a secret: endpoints,
+# metadata lists, token types. Masking them would also teach the redactor a harmless value
+# (a URL, "Bearer") and blank it everywhere.
+DESCRIPTIVE_FIELD = re.compile(
+    r"(_endpoint|_uri|_url|_supported|^token_type$|^grant_type$|_type_hint$|^expires_in$|_methods?$|"
+    r"^error(_description)?$|^code_challenge_method$)$",
+    re.I,
+)
 SENSITIVE_HEADER = re.compile(
     r"^(authorization|proxy-authorization|cookie|set-cookie|adobe-subject-token|"
     r"ap-partner-framework-status|ad-service-token|x-device-info|ap-device-identifier)$",
@@ -106,7 +114,11 @@ class Redactor:
             return [self.value(key, v) for v in value]
         if isinstance(value, str) and JWT.fullmatch(value):
             return self.jwt(value)
-        if SENSITIVE_FIELD.search(key) and value not in (None, "", True, False):
+        if (
+            SENSITIVE_FIELD.search(key)
+            and not DESCRIPTIVE_FIELD.search(key)
+            and value not in (None, "", True, False)
+        ):
             return self.mask(value)
         return self.text(value) if isinstance(value, str) else value
 

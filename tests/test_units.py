@@ -90,3 +90,13 @@ def test_verdict_is_one_function_of_the_statuses():
     assert verdict([_result("MUST", "PASS"), _result("MUST", "ERROR")]) == "INCOMPLETE"
     assert verdict([_result("MUST", "SKIP")]) == "INCOMPLETE"  # nothing shown to hold
     assert verdict([_result("MUST", "PASS")], ["collection failed"]) == "INCOMPLETE"
+
+
+def test_descriptive_fields_stay_readable_and_do_not_poison_urls():
+    r = Redactor(b"salt")
+    doc = r.body(
+        "application/json",
+        b'{"token_endpoint": "http://127.0.0.1:9/oauth/token", "token_type": "Bearer", "access_token": "at-123456"}',
+    )
+    assert "http://127.0.0.1:9/oauth/token" in doc and "Bearer" in doc and "at-123456" not in doc
+    assert r.url("http://127.0.0.1:9/oauth/token") == "http://127.0.0.1:9/oauth/token"
