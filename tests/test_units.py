@@ -96,7 +96,8 @@ def test_descriptive_fields_stay_readable_and_do_not_poison_urls():
     r = Redactor(b"salt")
     doc = r.body(
         "application/json",
-        b'{"token_endpoint": "http://127.0.0.1:9/oauth/token", "token_type": "Bearer", "access_token": "at-123456"}',
+        b'{"token_endpoint": "http://127.0.0.1:9/oauth/token", '
+        b'"token_type": "Bearer", "access_token": "at-123456"}',
     )
     assert "http://127.0.0.1:9/oauth/token" in doc and "Bearer" in doc and "at-123456" not in doc
     assert r.url("http://127.0.0.1:9/oauth/token") == "http://127.0.0.1:9/oauth/token"

@@ -1,0 +1,125 @@
+"""`platform_sso`: Adobe Pass REST API v2 with single sign-on through a platform identity.
+
+The REST API v2 core (DCR, configuration, sessions, user-agent authentication with a stand-in
+MVPD login page, profiles, decisions, logout, Enhanced Error Codes, throttling) plus platform
+identity SSO: a valid ``Adobe-Subject-Token`` (JWS or JWE) shares the profile an application
+obtained with every application and device presenting the same platform identifier.
+Spec: ../shared/specs/adobe-pass-v2.md; choices on its documented inconsistencies are noted in
+each module. ``api_routes(contract, settings)`` lets another contract (partner_sso) mount the same
+core under its own contract key.
+
+Endpoint keys (the fault seam): ``platform_sso.<name>`` with name in dcr_register, dcr_token,
+configuration, sessions_create, sessions_resume, sessions_retrieve, authenticate, mvpd_login,
+mvpd_logout, landing, profiles, profiles_mvpd, profiles_code, decisions_authorize,
+decisions_preauthorize, logout, media_token_jwks, not_found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reference_server.faults import Reply
+from reference_server.platform_sso import authn, config, dcr, decisions, logout, profiles, sessions
+from reference_server.platform_sso.context import ALL_METHODS, Call, Handler, endpoint, route
+from reference_server.platform_sso.errors import PassError
+from reference_server.platform_sso.settings import CONTRACT, Mvpd, Settings
+from reference_server.state import ServerState
+
+__all__ = ["CONTRACT", "Mvpd", "Settings", "api_routes", "routes", "seed"]
+
+DEVICE = {"device_id": "required", "device_info": "validate"}
+
+
+def seed(state: ServerState) -> None:
+    """The MVPD test accounts of the profile (applications register themselves through DCR)."""
+    authn.seed_accounts(state.store, state.section(CONTRACT).get("accounts", []))
+
+
+async def _not_found(call: Call) -> Reply:
+    raise PassError("not_found")
+
+
+def api_routes(contract: str, s: Settings, *, catch_all: bool = True) -> list[Route]:
+    api, o = s.api_base, s.dcr_base
+
+    def ep(name: str, fn: Handler, methods: Sequence[str], **kw: Any) -> Callable:
+        return endpoint(contract, name, fn, methods, **kw)
+
+    resume = ep("sessions_resume", sessions.resume, ("POST",))
+    retrieve = ep("sessions_retrieve", sessions.retrieve, ("GET",))
+
+    async def session_by_code(request: Request) -> Response:
+        """GET retrieves, POST resumes, anything else gets retrieve's 405."""
+        return await (resume if request.method == "POST" else retrieve)(request)
+
+    routes = [
+        route(f"{o}/client/register", ep("dcr_register", dcr.register, ("POST",), auth=False)),
+        route(f"{o}/client/token", ep("dcr_token", dcr.token, ("POST",), auth=False)),
+        route(
+            f"{api}/authenticate/{{sp}}/{{code}}",
+            ep("authenticate", authn.authenticate, ("GET",), auth=False, html_errors=True),
+        ),
+        route(f"{api}/sessions/{{sp}}/{{code}}", retrieve),  # the samples' path (§8 #3)
+        route(
+            f"{api}/{{sp}}/configuration",
+            ep("configuration", config.configuration, ("GET",), device_id="optional", device_info="validate"),
+        ),
+        route(
+            f"{api}/{{sp}}/configuration/",
+            ep("configuration", config.configuration, ("GET",), device_id="optional", device_info="validate"),
+        ),
+        route(
+            f"{api}/{{sp}}/sessions",
+            ep("sessions_create", sessions.create, ("POST",), subject=True, **DEVICE),
+        ),
+        route(f"{api}/{{sp}}/sessions/{{code}}", session_by_code),
+        route(
+            f"{api}/{{sp}}/profiles", ep("profiles", profiles.all_profiles, ("GET",), subject=True, **DEVICE)
+        ),
+        route(f"{api}/{{sp}}/profiles/code/{{code}}", ep("profiles_code", profiles.for_code, ("GET",))),
+        route(
+            f"{api}/{{sp}}/profiles/{{mvpd}}",
+            ep("profiles_mvpd", profiles.for_mvpd, ("GET",), subject=True, **DEVICE),
+        ),
+        route(
+            f"{api}/{{sp}}/decisions/authorize/{{mvpd}}",
+            ep("decisions_authorize", decisions.authorize, ("POST",), subject=True, **DEVICE),
+        ),
+        route(
+            f"{api}/{{sp}}/decisions/preauthorize/{{mvpd}}",
+            ep("decisions_preauthorize", decisions.preauthorize, ("POST",), subject=True, **DEVICE),
+        ),
+        route(f"{api}/{{sp}}/logout/{{mvpd}}", ep("logout", logout.logout, ("GET",), subject=True, **DEVICE)),
+        route(
+            "/mvpd/{mvpd}/login",
+            ep(
+                "mvpd_login", authn.mvpd_login, ("GET", "POST"), auth=False, html_errors=True, throttled=False
+            ),
+        ),
+        route(
+            "/mvpd/{mvpd}/logout",
+            ep("mvpd_logout", authn.mvpd_logout, ("GET",), auth=False, html_errors=True, throttled=False),
+        ),
+        route(
+            "/landing/{page:path}",
+            ep("landing", authn.landing, ("GET",), auth=False, html_errors=True, throttled=False),
+        ),
+        route(
+            "/media-token/jwks.json",
+            ep("media_token_jwks", decisions.media_token_jwks, ("GET",), auth=False, throttled=False),
+        ),
+    ]
+    if catch_all:  # unknown /api/v2 paths answer an EEC 404 too
+        routes.append(route(f"{api}/{{rest:path}}", ep("not_found", _not_found, ALL_METHODS, auth=False)))
+    return routes
+
+
+def routes(state: ServerState) -> list[Route]:
+    # The EEC 404 for unknown /api/v2 paths would shadow routes a later contract (partner_sso)
+    # mounts under the same base, so it is left out when that contract is served too.
+    return api_routes(CONTRACT, state.base_settings[CONTRACT], catch_all="partner_sso" not in state.profile)

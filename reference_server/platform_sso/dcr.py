@@ -1,0 +1,209 @@
+"""Dynamic Client Registration (spec §3): ``/o/client/register`` and ``/o/client/token``.
+
+Registration takes a software statement: a JWS from the TVE Dashboard naming a registered
+application. Its claims are undocumented (spec §9); this server reads
+
+- ``software_id`` (required) - the registered application; ``jti`` optional;
+- ``service_providers`` - the serviceProviders (channels) the application is linked to;
+- ``domains`` - where its redirect URIs may point; ``scopes`` - must include ``api:client:v2`` if given;
+- ``iss`` - must equal ``software_statement_issuer`` when one is configured; ``exp`` if present.
+
+The token endpoint implements the client credentials grant. Errors here are OAuth style
+``{"error": ...}`` (RFC 6749 §5.2 / RFC 7591 §3.2.2), not Enhanced Error Codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+import uuid
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+
+from reference_server.faults import Reply
+from reference_server.oauth import NO_STORE, OAuthError, secrets_equal
+from reference_server.platform_sso import headers
+from reference_server.platform_sso.context import Call, token_key
+from reference_server.platform_sso.errors import PassError
+
+GRANT = "client_credentials"
+
+
+@lru_cache(maxsize=16)
+def _public_key(pem: str) -> Any:
+    return serialization.load_pem_public_key(pem.encode())
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise OAuthError("invalid_request", f"parameter sent more than once: {key}")
+        seen[key] = value
+    return seen
+
+
+def _statement_claims(call: Call, statement: str) -> dict[str, Any]:
+    s = call.settings
+    invalid = OAuthError("invalid_software_statement", "the software statement is not a valid signed JWT")
+    options = {"verify_aud": False, "verify_iat": False, "verify_sub": False, "verify_jti": False}
+    try:
+        if not s.verify_statement_signature:
+            claims = jwt.decode(statement, options={"verify_signature": False, **options})
+        else:
+            alg = jwt.get_unverified_header(statement).get("alg")
+            if alg not in s.software_statement_algorithms:
+                raise invalid
+            claims = None
+            for pem in s.software_statement_keys:
+                try:
+                    claims = jwt.decode(statement, _public_key(pem), algorithms=[alg], options=options)
+                    break
+                except (jwt.InvalidSignatureError, jwt.InvalidKeyError):
+                    continue
+            if claims is None:
+                raise invalid
+    except jwt.PyJWTError:
+        raise invalid from None
+    if s.software_statement_issuer and claims.get("iss") != s.software_statement_issuer:
+        raise invalid
+    if not isinstance(claims.get("software_id"), str) or not claims["software_id"]:
+        raise OAuthError("invalid_software_statement", "the software statement has no software_id")
+    if s.check_revocation and claims["software_id"] in s.revoked_software_ids:
+        raise OAuthError("unapproved_software_statement", "the software statement was revoked")
+    scopes = claims.get("scopes")
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    if scopes is not None and s.required_scope not in scopes:
+        raise OAuthError(
+            "unapproved_software_statement", f"the application lacks the {s.required_scope} scope"
+        )
+    return claims
+
+
+def _domain_allows(host: str, domains: list[str]) -> bool:
+    """``host`` is a registered domain or under one; reverse-DNS app hosts (com.example.app) count too."""
+    host = host.lower().rstrip(".")
+    reverse = ".".join(reversed(host.split(".")))
+    for domain in (d.lower().strip(".") for d in domains if isinstance(d, str) and d):
+        for candidate in (host, reverse):
+            if candidate == domain or candidate.endswith("." + domain):
+                return True
+    return False
+
+
+async def register(call: Call) -> Reply:
+    s = call.settings
+    content_type = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise OAuthError("invalid_request", "the body must be application/json")
+    try:
+        _device_info(call)
+        body = json.loads(await call.request.body(), object_pairs_hook=_no_duplicates)
+    except ValueError:
+        raise OAuthError("invalid_request", "the body is not a JSON object") from None
+    if not isinstance(body, dict):
+        raise OAuthError("invalid_request", "the body is not a JSON object")
+    statement = body.get("software_statement")
+    if not statement:
+        if s.require_software_statement:
+            raise OAuthError("invalid_request", "software_statement is required")
+        claims: dict[str, Any] = {
+            "software_id": "unregistered",
+            "service_providers": list(s.service_providers),
+        }
+    elif not isinstance(statement, str):
+        raise OAuthError("invalid_software_statement", "software_statement must be a JWT string")
+    else:
+        claims = _statement_claims(call, statement)
+    redirect_uri = body.get("redirect_uri")
+    if redirect_uri is not None:
+        parts = urlsplit(redirect_uri) if isinstance(redirect_uri, str) else None
+        if parts is None or not parts.scheme or not parts.hostname or any(c.isspace() for c in redirect_uri):
+            raise OAuthError("invalid_redirect_uri", "redirect_uri is not an absolute URI")
+        if s.check_redirect_uri_domain and not _domain_allows(
+            parts.hostname, list(claims.get("domains") or [])
+        ):
+            raise OAuthError("invalid_redirect_uri", "redirect_uri is outside the application's domains")
+    client_id, client_secret = secrets.token_hex(10), secrets.token_urlsafe(24)
+    issued_at = int(time.time())
+    sps = claims.get("service_providers") or []
+    call.store.put(
+        f"psso:client:{client_id}",
+        {
+            "client_id": client_id,
+            "secret_sha256": hashlib.sha256(client_secret.encode()).hexdigest(),
+            "software_id": claims["software_id"],
+            "service_providers": [sp for sp in sps if isinstance(sp, str)] if isinstance(sps, list) else [],
+            "redirect_uris": [redirect_uri] if redirect_uri else [],
+            "issued_at": issued_at,
+        },
+    )
+    answer = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "client_id_issued_at": issued_at,
+        "redirect_uris": [redirect_uri] if redirect_uri else [],
+        "grant_types": [GRANT],
+        "scopes": [s.required_scope],
+    }
+    return Reply(201, answer, dict(NO_STORE))
+
+
+def _device_info(call: Call) -> None:
+    try:
+        if call.settings.validate_device_info:
+            headers.device_info(call.request.headers.get("x-device-info"))
+    except PassError:
+        raise OAuthError("invalid_request", "X-Device-Info must be Base64 of a JSON object") from None
+
+
+async def token(call: Call) -> Reply:
+    s = call.settings
+    _device_info(call)
+    content_type = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
+    pairs: list[tuple[str, str]] = []
+    if content_type == "application/x-www-form-urlencoded":
+        pairs.extend((k, str(v)) for k, v in (await call.request.form()).multi_items())
+    if s.dcr_token_query_params:  # [OD] models the parameters as query parameters (§8 #9)
+        pairs.extend(call.request.query_params.multi_items())
+    params = _no_duplicates(pairs) if s.reject_duplicate_params else dict(pairs)
+    client_id, client_secret = params.get("client_id"), params.get("client_secret")
+    grant_type = params.get("grant_type") or (None if s.require_grant_type else GRANT)
+    if not client_id or not client_secret or not grant_type:
+        raise OAuthError("invalid_request", "client_id, client_secret and grant_type are required")
+    client = call.store.get(f"psso:client:{client_id}")
+    expected = client["secret_sha256"] if client else secrets.token_hex(32)
+    given = hashlib.sha256(client_secret.encode()).hexdigest()
+    if client is None or (not secrets_equal(given, expected) and s.check_client_secret):
+        raise OAuthError("invalid_client", "unknown client or wrong client_secret")
+    if grant_type != GRANT and s.check_grant_type:
+        raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
+    now = time.time()
+    token_id = str(uuid.uuid4())
+    access_token = call.state.key.sign(
+        {
+            "sub": token_id,
+            "iss": urlsplit(call.state.public_url).hostname or "localhost",
+            "scopes": s.required_scope,
+            "nbf": int(now),
+            "iat": int(now),
+            "exp": int(now) + s.access_token_ttl_s,
+        },
+        {"typ": "at+jwt"},
+    )
+    call.store.put(token_key(access_token), {"client_id": client_id, "id": token_id}, s.access_token_ttl_s)
+    answer = {
+        "id": token_id,
+        "access_token": access_token,
+        "created_at": int(now * 1000),
+        "expires_in": s.access_token_ttl_s,
+        "token_type": "bearer",
+    }
+    return Reply(201, answer, dict(NO_STORE))

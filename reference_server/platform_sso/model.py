@@ -1,0 +1,155 @@
+"""Profiles in the store: regular profiles and the platform-identity SSO links to them.
+
+- A regular profile is bound to (serviceProvider, client application, device, mvpd): another
+  device or another registration never sees it (spec §4.6, FAQ #9/#13).
+- An SSO link is bound to (platform identity, mvpd): any application and device presenting the
+  same identity sees it as a ``platformSSO`` profile, with the first application's validity
+  (Roku FAQ: apps that get SSO share the first app's TTL). It points back at its origin regular
+  profile so that single logout removes both.
+
+Records keep ``notBefore``/``notAfter`` (ms) and stay in the store a grace period after expiry,
+so decisions can answer ``authenticated_profile_expired`` rather than ``..._missing``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from reference_server.platform_sso.context import Call
+from reference_server.platform_sso.settings import Settings
+from reference_server.store import Store
+
+REGULAR, PLATFORM_SSO = "regular", "platformSSO"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def profile_key(s: Settings, sp: str, client_id: str, device: str | None, mvpd: str) -> str:
+    client = client_id if s.bind_profiles_to_client else "*"
+    dev = (device or "none") if s.bind_profiles_to_device else "*"
+    return f"psso:prf:{sp}:{client}:{dev}:{mvpd}"
+
+
+def sso_key(identity: str, mvpd: str) -> str:
+    return f"psso:sso:{identity}:{mvpd}"
+
+
+def user_id(username: str, mvpd: str) -> str:
+    """The MVPD's stable user id for an account (same for every app, so SSO can be checked)."""
+    return hashlib.sha256(f"{mvpd}\x00{username.strip().lower()}".encode()).hexdigest()[:20]
+
+
+def _ttl(record: dict[str, Any], s: Settings) -> float:
+    return max(0.0, (record["notAfter"] - now_ms()) / 1000) + s.expired_profile_grace_s
+
+
+def save_profile(
+    store: Store, s: Settings, session: dict[str, Any], account: dict[str, Any], mvpd: str
+) -> str:
+    """Save the regular profile an MVPD login produced (+ its SSO link); returns its store key."""
+    now = now_ms()
+    uid = user_id(account["username"], mvpd)
+    record = {
+        "notBefore": now,
+        "notAfter": now + int(s.profile_ttl_s * 1000),
+        "issuer": mvpd,
+        "type": REGULAR,
+        "attributes": {
+            "userID": {"value": uid, "state": "plain"},
+            "upstreamUserID": {"value": uid, "state": "plain"},
+            "householdID": {"value": "hh-" + uid[:12], "state": "plain"},
+        },
+        "sso": None,
+    }
+    key = profile_key(s, session["sp"], session["client_id"], session["device"], mvpd)
+    if session.get("identity"):
+        record["sso"] = sso_key(session["identity"], mvpd)
+        link = {k: record[k] for k in ("notBefore", "notAfter", "attributes")}
+        link.update(mvpd=mvpd, origin=key, sp=session["sp"], device=session["device"])
+        store.put(record["sso"], link, _ttl(record, s))
+    store.put(key, record, _ttl(record, s))
+    return key
+
+
+def live(record: dict[str, Any] | None) -> bool:
+    return record is not None and record["notBefore"] <= now_ms() + 1000 and now_ms() < record["notAfter"]
+
+
+def regular(call: Call, mvpd: str) -> dict[str, Any] | None:
+    """The caller's own regular profile for ``mvpd`` (expired ones included; see ``live``)."""
+    return call.store.get(profile_key(call.settings, call.sp, call.client_id, call.device, mvpd))
+
+
+def sso_link(call: Call, mvpd: str) -> dict[str, Any] | None:
+    """The SSO link the caller's platform identity reaches for ``mvpd``."""
+    s = call.settings
+    if call.identity:
+        return call.store.get(sso_key(call.identity, mvpd))
+    if not s.sso_requires_token and call.device:
+        # Fault: SSO found through the device instead of the platform identity.
+        for _, link in call.store.items("psso:sso:"):
+            if link.get("mvpd") == mvpd and link.get("device") == call.device:
+                return link
+    return None
+
+
+def sso_profile(link: dict[str, Any], s: Settings) -> dict[str, Any]:
+    """The platformSSO profile a link shows: the origin's validity and attributes, issuer = mvpd."""
+    record = {
+        "notBefore": link["notBefore"],
+        "notAfter": link["notAfter"],
+        "issuer": link["mvpd"],
+        "type": PLATFORM_SSO,
+        "attributes": {**link["attributes"], "mvpd": {"value": link["mvpd"], "state": "plain"}},
+    }
+    if not s.sso_shares_origin_ttl:
+        record["notBefore"] = now_ms()
+        record["notAfter"] = record["notBefore"] + int(s.profile_ttl_s * 1000)
+    return record
+
+
+def find(call: Call, mvpd: str, *, sso: bool = True) -> tuple[dict[str, Any] | None, bool]:
+    """The profile that serves the caller for ``mvpd``: its own regular one first, else SSO.
+
+    Returns (profile, expired): a live profile, or the expired one that used to serve, or None.
+    """
+    own = regular(call, mvpd)
+    if live(own):
+        return own, False
+    link = sso_link(call, mvpd) if sso else None
+    shown = sso_profile(link, call.settings) if link else None
+    if live(shown):
+        return shown, False
+    stale = own or shown
+    return stale, stale is not None
+
+
+def body(record: dict[str, Any]) -> dict[str, Any]:
+    """A profile as the Profiles endpoints show it."""
+    return {k: record[k] for k in ("notBefore", "notAfter", "issuer", "type", "attributes")}
+
+
+def delete(call: Call, mvpd: str) -> str | None:
+    """Single logout for ``mvpd``: the caller's regular profile, the SSO link its identity reaches,
+    and (through either) the linked profile of the first application.
+
+    Returns which live profile served the caller: "regular", "sso" or None.
+    """
+    s, store = call.settings, call.store
+    own_key = profile_key(s, call.sp, call.client_id, call.device, mvpd)
+    own = store.pop(own_key) if s.logout_deletes_profile else store.get(own_key)
+    served = REGULAR if live(own) else None
+    reached = sso_key(call.identity, mvpd) if call.identity else None
+    for key in {k for k in ((own or {}).get("sso"), reached) if k}:
+        link = store.pop(key) if s.logout_removes_sso else store.get(key)
+        if link is None:
+            continue
+        if served is None and key == reached and live(sso_profile(link, s)):
+            served = PLATFORM_SSO
+        if s.logout_removes_sso and s.single_logout_removes_origin and link.get("origin") != own_key:
+            store.pop(link["origin"])
+    return served
