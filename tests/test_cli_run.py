@@ -108,7 +108,7 @@ def test_unknown_fault_and_contract_are_one_line_errors(tmp_path):
 
 
 def test_requirements_check_and_faults_listing():
-    proc = cli("requirements", "--contract", "ott_idp", "--check")
+    proc = cli("requirements", "--contract", "ott_idp", "--contract", "device_signon", "--check")
     assert proc.returncode == 0, proc.stderr
     assert "NO TEST" not in proc.stdout
     faults = cli("faults", "--contract", "ott_idp")

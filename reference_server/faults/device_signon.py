@@ -475,7 +475,12 @@ _switch(
     "slow_down widens the server's interval by three increments: the client's +increment is too fast",
     slow_down_widen_factor=3.0,
 )
-_switch("deny_ignored", ["DSO-8628-010"], "Deny on the page leaves the request pending", deny_recorded=False)
+_switch(
+    "deny_ignored",
+    ["DSO-8628-010", "DSO-PAGE-008"],
+    "Deny on the page leaves the request pending",
+    deny_recorded=False,
+)
 _switch(
     "expired_as_invalid_grant",
     ["DSO-8628-011"],

@@ -1,0 +1,59 @@
+"""The verification page in a real browser (Playwright + chromium): one full approval."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks import Blocked
+from conformance.suite.device_signon.conftest import body_of, error_code
+
+req = pytest.mark.requirement
+TIMEOUT_MS = 5000
+
+
+@req("DSO-PAGE-001")
+def test_browser_approval(dso, check):
+    from conformance.browser import BrowserUnavailable, browser
+
+    acct = dso.account("primary")
+    try:
+        with browser() as b:
+            page = b.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            da = dso.authorize()  # after the browser started: the code may live only seconds
+            resp = page.goto(dso.url("verification_url"))
+            check.that("DSO-PAGE-001", resp is not None and resp.ok, "the page did not load", fatal=True)
+            form = page.locator("form#signin")
+            fields = [form.locator(f"input[name={n}]").count() for n in ("username", "password", "user_code")]
+            check.that(
+                "DSO-PAGE-001",
+                all(fields),
+                "form#signin lacks a username, password or user_code field",
+                fatal=True,
+            )
+            form.locator("input[name=username]").fill(acct["username"])
+            form.locator("input[name=password]").fill(acct["password"])
+            form.locator("input[name=user_code]").fill(da.user_code)
+            form.locator("button[name=action][value=continue]").click()
+            page.wait_for_selector("form#consent, #error")
+            check.that(
+                "DSO-PAGE-001", page.locator("form#consent").count() == 1, "no consent step", fatal=True
+            )
+            page.locator("#approve").click()
+            page.wait_for_selector("#result, #error")
+            result = (
+                page.locator("#result").get_attribute("data-result")
+                if page.locator("#result").count()
+                else None
+            )
+            check.that("DSO-PAGE-001", result == "approved", f"the page ended with {result!r}")
+    except BrowserUnavailable as exc:
+        raise Blocked(f"no browser: {exc}") from None
+    da.wait_interval()
+    resp = dso.token_poll(da.device_code)
+    check.that(
+        "DSO-PAGE-001",
+        "access_token" in body_of(resp),
+        f"no tokens after the browser approval ({resp.status_code} {error_code(resp)})",
+        "signed in, typed the code and approved in a real browser; the device got its tokens",
+    )

@@ -1,0 +1,157 @@
+"""The RFC 8628 verification page: sign-in, code entry, consent, binding, throttling, framing."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from conformance.suite.device_signon.conftest import BASE20, Page, body_of, error_code
+
+req = pytest.mark.requirement
+
+
+def pending(dso, da) -> bool:
+    da.wait_interval()
+    return error_code(dso.token_poll(da.device_code)) == "authorization_pending"
+
+
+def wrong_code(user_code: str) -> str:
+    bare = "".join(c for c in user_code if c.isalnum())
+    alphabet = "0123456789" if bare.isdigit() else "".join(sorted(BASE20))
+    code = "".join(secrets.choice(alphabet) for _ in bare)
+    return f"{code[: len(code) // 2]}-{code[len(code) // 2 :]}" if "-" in user_code else code
+
+
+@req("DSO-PAGE-001", "DSO-PAGE-010")
+def test_page_has_the_form(dso, check, http):
+    resp = http.get(dso.url("verification_url"), headers={"Accept": "text/html"})
+    check.status("DSO-PAGE-001", resp, 200)
+    page = Page(resp.text)
+    missing = [n for n in ("username", "password", "user_code") if n not in page.inputs]
+    check.that(
+        "DSO-PAGE-001", not missing, f"the page lacks fields {missing}", "sign-in and code fields present"
+    )
+    da = dso.authorize()
+    consent = Page(dso.page_sign_in(da.user_code, "primary").text)
+    check.that(
+        "DSO-PAGE-001", "consent" in consent.inputs, "typing the code did not lead to the consent step"
+    )
+    xfo = resp.headers.get("x-frame-options", "").upper()
+    csp = resp.headers.get("content-security-policy", "")
+    check.that(
+        "DSO-PAGE-010",
+        xfo in ("DENY", "SAMEORIGIN") or "frame-ancestors" in csp,
+        "neither X-Frame-Options nor CSP frame-ancestors forbids framing",
+        f"X-Frame-Options {xfo or '-'}; CSP {csp or '-'}",
+    )
+
+
+@req("DSO-PAGE-002")
+def test_page_normalises_code(dso, check):
+    for variant in (lambda c: c.lower(), lambda c: c.replace("-", ""), lambda c: c.replace("-", "").lower()):
+        da = dso.authorize()
+        typed = variant(da.user_code)
+        page = Page(dso.page_sign_in(typed, "primary").text)
+        check.that(
+            "DSO-PAGE-002",
+            "consent" in page.inputs,
+            f"the code typed as {typed!r} was refused ({page.error})",
+            "lower case and no dash accepted",
+        )
+
+
+@req("DSO-PAGE-003")
+def test_page_throttles_wrong_codes(dso, check):
+    cfg = dso.section.get("bruteforce", {})
+    attempts = int(cfg.get("attempts", 9))
+    da = dso.authorize()
+    statuses = [dso.page_sign_in(wrong_code(da.user_code), "lockout").status_code for _ in range(attempts)]
+    check.that(
+        "DSO-PAGE-003", 429 in statuses, f"{attempts} wrong codes never throttled: {statuses}", str(statuses)
+    )
+    right = Page(dso.page_sign_in(da.user_code, "lockout").text)
+    check.that("DSO-PAGE-003", "consent" not in right.inputs, "the right code was accepted while throttled")
+
+
+@req("DSO-PAGE-004")
+def test_complete_uri_does_not_approve_by_itself(dso, check, http):
+    da = dso.authorize()
+    uri = da.body.get("verification_uri_complete")
+    if not isinstance(uri, str):
+        pytest.skip("no verification_uri_complete")
+    opened = http.get(uri, headers={"Accept": "text/html"})
+    form = Page(opened.text)
+    check.that("DSO-PAGE-004", form.result != "approved", "opening verification_uri_complete approved")
+    acct = dso.account("primary")
+    fields = {**form.inputs, "username": acct["username"], "password": acct["password"], "action": "continue"}
+    from conformance.suite.device_signon.conftest import _form
+
+    resp = http.post(
+        dso.url("verification_url"),
+        content=_form(list(fields.items())),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+    )
+    after = Page(resp.text)
+    check.that(
+        "DSO-PAGE-004",
+        after.result != "approved" and pending(dso, da),
+        "signing in from verification_uri_complete approved without the consent step",
+        "the user still has to approve explicitly",
+    )
+
+
+@req("DSO-PAGE-005")
+def test_page_binds_signed_in_account(dso, check):
+    acct = dso.account("secondary")
+    da, tokens = dso.tokens("secondary")
+    info = body_of(dso.userinfo(tokens.get("access_token")))
+    seen = str(info.get("email") or info.get("preferred_username") or "")
+    check.that(
+        "DSO-PAGE-005",
+        seen.lower() == acct["username"].lower(),
+        "the tokens belong to another account than the one signed in on the page",
+        "the tokens belong to the account signed in on the page",
+    )
+
+
+@req("DSO-PAGE-006")
+def test_page_wrong_password(dso, check):
+    da = dso.authorize()
+    acct = dso.account("primary")
+    page = Page(dso.page_sign_in(da.user_code, "primary", password=acct["password"] + "-wrong").text)
+    check.that("DSO-PAGE-006", "consent" not in page.inputs, "a wrong password reached the consent step")
+    check.that(
+        "DSO-PAGE-006", pending(dso, da), "the device was approved", "nobody signed in, nothing approved"
+    )
+
+
+@req("DSO-PAGE-007")
+def test_consent_shows_code_and_client(dso, check):
+    da = dso.authorize()
+    resp = dso.page_sign_in(da.user_code, "primary")
+    page = Page(resp.text)
+    bare = "".join(c for c in da.user_code if c.isalnum()).upper()
+    shown = "".join(c for c in resp.text.upper() if c.isalnum())
+    check.that(
+        "DSO-PAGE-007", bare in shown, "the consent step does not show the user code", "user code shown"
+    )
+    check.that(
+        "DSO-PAGE-007",
+        page.texts.get("client-name", "").strip() or dso.public_client in resp.text,
+        "the consent step does not say which client asks",
+    )
+
+
+@req("DSO-PAGE-008")
+def test_used_code_is_refused(dso, check):
+    for action in ("approve", "deny"):
+        da = dso.authorize()
+        dso.page_approve(da.user_code, "primary", action=action)
+        page = Page(dso.page_sign_in(da.user_code, "primary").text)
+        check.that(
+            "DSO-PAGE-008",
+            "consent" not in page.inputs,
+            f"an {action}d user code was accepted again",
+            "used codes refused",
+        )

@@ -1,0 +1,383 @@
+"""RFC 8628: device authorization, token polling, token responses, refresh, userinfo, metadata."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+
+import jwt
+import pytest
+
+from conformance import openapi
+from conformance.checks import Blocked
+from conformance.suite.device_signon.conftest import (
+    DEVICE_GRANT,
+    OAUTH_ERRORS,
+    body_of,
+    code_alphabet_ok,
+    entropy_bits,
+    error_code,
+)
+
+req = pytest.mark.requirement
+
+
+def oauth_error(check, rid: str, resp, error: str, status: int | tuple[int, ...] = 400) -> None:
+    check.status(rid, resp, status)
+    check.that(rid, error_code(resp) == error, f"error is {error_code(resp)!r}, expected {error}")
+
+
+@req("DSO-8628-001", "DSO-8628-002", "DSO-8628-005", "DSO-8628-006")
+def test_device_authorization_response(dso, check):
+    resp = dso.authorize_raw()
+    check.status("DSO-8628-001", resp, 200, fatal=True)
+    body = check.json_object("DSO-8628-001", resp)
+    problems = openapi.errors("device_signon", "DeviceAuthorizationResponse", body)
+    check.that(
+        "DSO-8628-001", not problems, "; ".join(problems[:3]), "validates against DeviceAuthorizationResponse"
+    )
+    for k in ("device_code", "user_code"):
+        if isinstance(body.get(k), str):
+            dso.redactor.remember(body[k])
+    cache = resp.headers.get("cache-control", "")
+    check.that("DSO-8628-002", "no-store" in cache.lower(), f"Cache-Control is {cache or 'missing'!r}", cache)
+    user_code = str(body.get("user_code", ""))
+    bare = "".join(c for c in user_code if c.isalnum())
+    uri, complete = str(body.get("verification_uri", "")), body.get("verification_uri_complete")
+    if dso.features.get("verification_uri_complete"):
+        text = str(complete or "")
+        check.that(
+            "DSO-8628-005",
+            bool(user_code) and (user_code in text or (bare and bare in text.replace("-", ""))),
+            "verification_uri_complete does not contain the user_code",
+            "verification_uri_complete contains the user_code",
+        )
+    check.that(
+        "DSO-8628-006",
+        bool(bare) and user_code not in uri and bare not in uri.replace("-", ""),
+        "verification_uri contains the user_code",
+        "verification_uri does not contain the user_code",
+    )
+
+
+@req("DSO-8628-003")
+def test_device_authorization_unknown_client(dso, check):
+    oauth_error(
+        check,
+        "DSO-8628-003",
+        dso.authorize_raw(client_id="nobody-" + secrets.token_hex(4)),
+        "invalid_client",
+        (400, 401),
+    )
+    oauth_error(check, "DSO-8628-003", dso.authorize_raw(client_id=""), "invalid_client", (400, 401))
+
+
+@req("DSO-8628-004")
+def test_device_authorization_repeated_parameter(dso, check):
+    resp = dso.authorize_raw(extra=[("client_id", dso.public_client)])
+    oauth_error(check, "DSO-8628-004", resp, "invalid_request")
+
+
+@req("DSO-8628-028")
+def test_device_authorization_unknown_scope(dso, check):
+    oauth_error(check, "DSO-8628-028", dso.authorize_raw(scope="urn:example:unknown-scope"), "invalid_scope")
+
+
+@req("DSO-8628-007")
+def test_pending_before_approval(dso, check):
+    da = dso.authorize()
+    oauth_error(check, "DSO-8628-007", dso.token_poll(da.device_code), "authorization_pending")
+    da.wait_interval()
+    oauth_error(check, "DSO-8628-007", dso.token_poll(da.device_code), "authorization_pending")
+
+
+@req("DSO-8628-008", "DSO-8628-009")
+def test_slow_down(dso, check, request):
+    da = dso.authorize()
+    for _ in range(3):  # a pair is conclusive only when both polls fell within one interval
+        started = time.monotonic()
+        dso.token_poll(da.device_code)
+        fast = dso.token_poll(da.device_code)
+        if error_code(fast) == "slow_down" or time.monotonic() - started < da.interval:
+            break
+        time.sleep(da.interval + float(dso.section.get("slow_down_increment_s", 5)))
+    oauth_error(check, "DSO-8628-008", fast, "slow_down")
+    increment = float(dso.section.get("slow_down_increment_s", 5))
+    wait = da.interval + increment
+    if not dso.wait_allowed(request, wait):
+        pytest.skip(f"the widened interval of {wait:g}s is not awaited (use --include-slow)")
+    time.sleep(wait * 1.05 + 0.05)
+    after = dso.token_poll(da.device_code)  # the status of pending answers is DSO-8628-007's business
+    check.that(
+        "DSO-8628-009",
+        error_code(after) == "authorization_pending",
+        f"at the widened interval the poll answered {error_code(after)!r}",
+        "authorization_pending at the widened interval",
+    )
+
+
+@req("DSO-8628-010")
+def test_denied(dso, check):
+    da = dso.authorize()
+    dso.page_approve(da.user_code, "primary", action="deny")
+    for i in range(2):
+        if i:
+            da.wait_interval()
+        resp = dso.token_poll(da.device_code)
+        oauth_error(check, "DSO-8628-010", resp, "access_denied")
+        check.that("DSO-8628-010", "access_token" not in body_of(resp), "tokens after a denial")
+
+
+@req(
+    "DSO-8628-012",
+    "DSO-8628-013",
+    "DSO-8628-014",
+    "DSO-8628-015",
+    "DSO-8628-016",
+    "DSO-8628-032",
+)
+def test_token_after_approval(dso, check, http):
+    da = dso.approved("primary")
+    da.wait_interval()
+    resp = dso.token_poll(da.device_code)
+    check.status("DSO-8628-012", resp, 200, fatal=not 200 <= resp.status_code < 300)
+    body = check.json_object("DSO-8628-012", resp)
+    problems = openapi.errors("device_signon", "TokenResponse", body)
+    check.that("DSO-8628-012", not problems, "; ".join(problems[:3]), "validates against TokenResponse")
+    check.that(
+        "DSO-8628-012",
+        isinstance(body.get("access_token"), str) and str(body.get("token_type", "")).lower() == "bearer",
+        f"access_token/token_type missing or wrong (token_type {body.get('token_type')!r})",
+    )
+    cache = resp.headers.get("cache-control", "")
+    check.that("DSO-8628-013", "no-store" in cache.lower(), f"Cache-Control is {cache or 'missing'!r}", cache)
+    pragma = resp.headers.get("pragma", "")
+    check.that("DSO-8628-014", "no-cache" in pragma.lower(), f"Pragma is {pragma or 'missing'!r}", pragma)
+    if dso.features.get("openid"):
+        id_token = body.get("id_token")
+        check.that(
+            "DSO-8628-015", isinstance(id_token, str), "no id_token for scope openid", "id_token present"
+        )
+        if isinstance(id_token, str):
+            ok, why = verify_id_token(dso, http, id_token)
+            check.that("DSO-8628-016", ok, why, "id_token verifies (iss, aud, sub, exp)")
+        else:
+            check.that("DSO-8628-016", False, "no id_token to verify")
+    info = dso.userinfo(body.get("access_token", "x"))
+    ib = body_of(info)
+    check.status("DSO-8628-032", info, 200)
+    problems = openapi.errors("device_signon", "UserInfo", ib)
+    check.that("DSO-8628-032", not problems, "; ".join(problems[:3]), f"userinfo names sub {ib.get('sub')!r}")
+
+
+def verify_id_token(dso, http, token: str) -> tuple[bool, str]:
+    meta: dict = {}
+    if dso.has("metadata_url"):
+        meta = body_of(http.get(dso.url("metadata_url")))
+    jwks_url = dso.url("jwks_url") if dso.has("jwks_url") else meta.get("jwks_uri")
+    if not jwks_url:
+        raise Blocked("no jwks_url in the profile and no jwks_uri in metadata")
+    keys = body_of(http.get(jwks_url)).get("keys") or []
+    client = dso.public_client
+    last = "no usable key in the JWKS"
+    for jwk in keys if isinstance(keys, list) else []:
+        try:
+            key = jwt.PyJWK(
+                {k: v for k, v in jwk.items() if k not in {"d", "p", "q", "dp", "dq", "qi", "k"}}
+            ).key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"],
+                audience=client,
+                issuer=meta.get("issuer") or None,
+                options={"require": ["exp", "iat", "sub"]},
+            )
+        except (jwt.PyJWTError, jwt.PyJWKError, ValueError, KeyError, TypeError) as exc:
+            last = f"id_token does not verify: {type(exc).__name__}: {exc}"
+            continue
+        if not (claims["exp"] > claims["iat"] and claims["exp"] > time.time() and claims["sub"]):
+            return False, "exp is not after iat and now, or sub is empty"
+        return True, ""
+    return False, last
+
+
+@req("DSO-8628-017", "DSO-8628-018")
+def test_device_code_replay(dso, check):
+    da, first = dso.tokens("primary")
+    da.wait_interval()
+    again = dso.token_poll(da.device_code)
+    oauth_error(check, "DSO-8628-017", again, "invalid_grant")
+    if dso.has("userinfo_url"):
+        info = dso.userinfo(first["access_token"])
+        check.that(
+            "DSO-8628-018",
+            info.status_code == 401,
+            f"the tokens of a replayed device_code still work (userinfo {info.status_code})",
+            "the replay revoked the tokens already issued",
+        )
+
+
+@req("DSO-8628-019")
+def test_device_code_other_client(dso, check):
+    other = dso.section.get("other_public_client_id")
+    if not other:
+        pytest.skip("the profile has no other_public_client_id")
+    da = dso.authorize()
+    oauth_error(check, "DSO-8628-019", dso.token_poll(da.device_code, client_id=other), "invalid_grant")
+
+
+@req("DSO-8628-020", "DSO-8628-021", "DSO-8628-024", "DSO-8628-026")
+def test_token_endpoint_errors(dso, check):
+    unknown = dso.token_poll("unknown-" + secrets.token_urlsafe(24))
+    oauth_error(check, "DSO-8628-020", unknown, "invalid_grant")
+    missing = dso.token_poll(None)
+    oauth_error(check, "DSO-8628-021", missing, "invalid_request")
+    odd = dso.form_post(
+        "token_url", [("grant_type", "urn:example:not-a-grant"), ("client_id", dso.public_client)]
+    )
+    oauth_error(check, "DSO-8628-024", odd, "unsupported_grant_type")
+    for resp in (unknown, missing, odd):
+        body = body_of(resp)
+        problems = openapi.errors("device_signon", "OAuthError", body) if body else ["not a JSON object"]
+        check.that(
+            "DSO-8628-026",
+            not problems,
+            f"HTTP {resp.status_code} error body: {'; '.join(problems[:2])}",
+            "errors are JSON with a registered error and ASCII-only descriptions",
+        )
+
+
+@req("DSO-8628-022")
+def test_confidential_wrong_secret(dso, check):
+    cid = dso.section.get("confidential_client_id")
+    if not cid:
+        pytest.skip("no confidential_client_id")
+    basic = base64.b64encode(f"{cid}:wrong-{secrets.token_hex(4)}".encode()).decode()
+    resp = dso.authorize_raw(client_id="", headers={"Authorization": f"Basic {basic}"})
+    oauth_error(check, "DSO-8628-022", resp, "invalid_client", 401)
+    www = resp.headers.get("www-authenticate", "")
+    check.that(
+        "DSO-8628-022", www.lower().startswith("basic"), f"WWW-Authenticate is {www or 'missing'!r}", www
+    )
+
+
+@req("DSO-8628-023")
+def test_confidential_without_authentication(dso, check):
+    cid = dso.section.get("confidential_client_id")
+    if not cid:
+        pytest.skip("no confidential_client_id")
+    oauth_error(check, "DSO-8628-023", dso.authorize_raw(client_id=cid), "invalid_client", (400, 401))
+
+
+@req("DSO-8628-025")
+def test_token_endpoint_refuses_get(dso, check, http):
+    params = {
+        "grant_type": DEVICE_GRANT,
+        "device_code": "x-" + secrets.token_hex(8),
+        "client_id": dso.public_client,
+    }
+    resp = http.get(dso.url("token_url"), params=params)
+    check.that(
+        "DSO-8628-025",
+        not 200 <= resp.status_code < 300 and error_code(resp) != "invalid_grant",
+        f"GET was served ({resp.status_code} {error_code(resp)!r})",
+        f"GET answered {resp.status_code}",
+    )
+
+
+@req("DSO-8628-035")
+def test_token_repeated_parameter(dso, check):
+    resp = dso.token_poll("x-" + secrets.token_hex(8), extra=[("grant_type", DEVICE_GRANT)])
+    oauth_error(check, "DSO-8628-035", resp, "invalid_request")
+
+
+@req("DSO-8628-027")
+def test_metadata(dso, check, http):
+    resp = http.get(dso.url("metadata_url"))
+    check.status("DSO-8628-027", resp, 200)
+    body = body_of(resp)
+    problems = openapi.errors("device_signon", "AuthorizationServerMetadata", body)
+    check.that("DSO-8628-027", not problems, "; ".join(problems[:3]), "device endpoint and grant type listed")
+
+
+@req("DSO-8628-029", "DSO-SEC-006")
+def test_refresh(dso, check):
+    _, tokens = dso.tokens("primary")
+    old = tokens.get("refresh_token")
+    if not isinstance(old, str):
+        pytest.skip("no refresh_token issued")
+    resp = dso.refresh(old)
+    new = body_of(resp)
+    info = dso.userinfo(new.get("access_token", "x"))
+    check.that(
+        "DSO-8628-029",
+        200 <= resp.status_code < 300 and info.status_code == 200,
+        f"refresh answered {resp.status_code}, the new token at userinfo {info.status_code}",
+        "the refreshed access token works at userinfo",
+    )
+    reuse = dso.refresh(old)
+    oauth_error(check, "DSO-SEC-006", reuse, "invalid_grant", (400, 401))
+
+
+@req("DSO-8628-030")
+def test_refresh_other_client(dso, check):
+    other = dso.section.get("other_public_client_id")
+    if not other:
+        pytest.skip("no other_public_client_id")
+    _, tokens = dso.tokens("primary")
+    if not isinstance(tokens.get("refresh_token"), str):
+        pytest.skip("no refresh_token issued")
+    oauth_error(check, "DSO-8628-030", dso.refresh(tokens["refresh_token"], client_id=other), "invalid_grant")
+
+
+@req("DSO-8628-031")
+def test_refresh_wider_scope(dso, check):
+    da = dso.authorize(scope="openid")
+    dso.page_approve(da.user_code, "primary")
+    da.wait_interval()
+    tokens = body_of(dso.token_poll(da.device_code))
+    if not isinstance(tokens.get("refresh_token"), str):
+        pytest.skip("no refresh_token issued")
+    wider = " ".join(
+        dict.fromkeys(["openid", *str(dso.section.get("scope", "openid email")).split(), "email"])
+    )
+    oauth_error(check, "DSO-8628-031", dso.refresh(tokens["refresh_token"], scope=wider), "invalid_scope")
+
+
+@req("DSO-8628-033", "DSO-8628-034")
+def test_userinfo_challenges(dso, check):
+    bare = dso.userinfo(None)
+    check.status("DSO-8628-033", bare, 401)
+    www = bare.headers.get("www-authenticate", "")
+    check.that(
+        "DSO-8628-033", www.lower().startswith("bearer"), f"WWW-Authenticate is {www or 'missing'!r}", www
+    )
+    bad = dso.userinfo("invalid-" + secrets.token_urlsafe(16))
+    www = bad.headers.get("www-authenticate", "")
+    check.that(
+        "DSO-8628-034",
+        bad.status_code == 401 and 'error="invalid_token"' in www,
+        f"HTTP {bad.status_code}, WWW-Authenticate {www or 'missing'!r}",
+        www,
+    )
+
+
+@req("DSO-SEC-004", "DSO-SEC-005")
+def test_device_and_user_code_entropy(dso, check):
+    das = [dso.authorize() for _ in range(8)]
+    bits = entropy_bits([d.device_code for d in das])
+    check.that(
+        "DSO-SEC-004", bits >= 128, f"device_codes carry about {bits:.0f} bits", f"about {bits:.0f} bits"
+    )
+    bad = [why for ok, why in (code_alphabet_ok(d.user_code) for d in das) if not ok]
+    check.that(
+        "DSO-SEC-005",
+        not bad,
+        f"{len(bad)} of {len(das)} user codes fail: {bad[0] if bad else ''}",
+        f"{len(das)} user codes, all at least 8 base-20 characters",
+    )
+
+
+_ = OAUTH_ERRORS
