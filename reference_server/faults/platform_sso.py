@@ -353,7 +353,7 @@ _reply(
 )
 _reply(
     "unknown_code_404",
-    ["PSSO-SES-009"],
+    ["PSSO-SES-009", "PSSO-SES-010", "PSSO-EEC-003"],
     "retrieving an unknown session answers 404",
     "sessions_retrieve",
     _when(400, _set_status(404)),
@@ -398,7 +398,8 @@ _reply(
 
 
 def _status_404(reply: Reply, state: Any) -> None:
-    if reply.status == 400:
+    body = reply.body.decode(errors="replace") if isinstance(reply.body, bytes) else str(reply.body)
+    if reply.status == 400 and "Incomplete" not in body:  # unknown codes only, not incomplete sessions
         reply.status = 404
 
 
@@ -579,7 +580,7 @@ def _drop_logout_url(action: dict[str, Any]) -> None:
 
 _reply(
     "logout_without_url",
-    ["PSSO-OUT-001"],
+    ["PSSO-OUT-001", "PSSO-OUT-006"],
     "logout actions lack the MVPD logout url",
     "logout",
     _when(200, _logouts(_drop_logout_url)),

@@ -118,7 +118,7 @@ def _device_headers(call: Call, device_id: str, device_info: str) -> None:
             call.device = "unknown-device"
     if device_info != "ignore":
         raw = h.get("x-device-info")
-        if raw is None and not s.tolerate_missing_device_info:
+        if raw is None and not s.tolerate_missing_device_info and device_id == "required":
             raise PassError("invalid_header_device_info", "X-Device-Info is required")
         if s.validate_device_info:
             call.device_info = headers.device_info(raw)

@@ -115,7 +115,7 @@ async def create(call: Call) -> Reply:
         link = model.sso_link(call, mvpd)
         if link and model.live(model.sso_profile(link, s)):
             return _authorize(call, mvpd, "authenticatedSSO")
-    if not s.resume_on_missing_parameters:
+    if not s.resume_on_missing_parameters and not params:  # fault: an empty body is not resumable
         for name in PARAMS:
             if name not in params:
                 code = "invalid_parameter_mvpd" if name == "mvpd" else "invalid_parameter_redirect_url"

@@ -1,0 +1,483 @@
+"""What every `platform_sso` test shares: the vendor's REST API v2 as the profile describes it.
+
+The suite stands in for three parties: the TVE Dashboard (it builds software statements), the
+platform identity service (it builds `Adobe-Subject-Token` values, JWS or JWE) and the user, who
+signs in at the MVPD login page (a plain form post for speed, a real browser for the SSO flow).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import time
+import uuid
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from joserfc import jwe
+from joserfc.jwk import RSAKey
+
+from conformance.checks import Blocked
+from conformance.http import Http
+from conformance.profile import Profile
+from conformance.redact import Redactor
+
+CONTRACT = "platform_sso"
+LONG_WAIT_S = 120.0  # waits longer than this need --include-slow
+COMPLETION_TIMEOUT_S = 4.0  # how long a flow polls profiles/code for the user agent to complete
+# REST API v2 code list (spec §5.4): code -> (status, action).
+EEC_TABLE = {
+    "invalid_parameter_service_provider": (400, "none"),
+    "invalid_parameter_mvpd": (400, "none"),
+    "invalid_parameter_code": (400, "none"),
+    "invalid_parameter_resources": (400, "none"),
+    "invalid_parameter_redirect_url": (400, "none"),
+    "invalid_header_device_info": (400, "none"),
+    "invalid_header_device_identifier": (400, "none"),
+    "invalid_integration": (400, "none"),
+    "invalid_authentication_session": (400, "none"),
+    "preauthorization_denied_by_mvpd": (403, "none"),
+    "authorization_denied_by_mvpd": (403, "none"),
+    "internal_server_error": (500, "none"),
+    "too_many_resources": (403, "configuration"),
+    "invalid_access_token_service_provider": (401, "application-registration"),
+    "invalid_access_token_client_application": (401, "application-registration"),
+    "authenticated_profile_missing": (403, "authentication"),
+    "authenticated_profile_expired": (403, "authentication"),
+    "authenticated_profile_invalidated": (403, "authentication"),
+    "network_received_error": (403, "retry"),
+}
+EEC_ACTIONS = {
+    "none",
+    "configuration",
+    "application-registration",
+    "authentication",
+    "authorization",
+    "retry",
+}
+DEVICE_INFO = {
+    "primaryHardwareType": "SetTopBox",
+    "model": "ConformanceBox",
+    "version": "1.0",
+    "osName": "Linux",
+    "osVersion": "6.1",
+    "connectionType": "LAN",
+}
+
+
+def b64(data: bytes | str) -> str:
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+
+
+def device_id(seed: str | None = None) -> str:
+    return "fingerprint " + b64(seed or str(uuid.uuid4()))
+
+
+def _json(resp: httpx.Response) -> Any:
+    try:
+        return json.loads(resp.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def body_of(resp: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object, or {} for anything else (garbage is judged by the checks)."""
+    body = _json(resp)
+    return body if isinstance(body, dict) else {}
+
+
+def code_of(resp: httpx.Response) -> Any:
+    """The EEC code of a top-level error (or the OAuth error member of a DCR error)."""
+    body = body_of(resp)
+    return body.get("code", body.get("error"))
+
+
+def profiles_of(resp: httpx.Response) -> dict[str, Any]:
+    """The profiles map of a Profiles answer ({} for anything that is not one)."""
+    profiles = body_of(resp).get("profiles")
+    return profiles if isinstance(profiles, dict) else {}
+
+
+def decisions_of(resp: httpx.Response) -> list[dict[str, Any]]:
+    items = body_of(resp).get("decisions")
+    return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
+
+
+def path_of(url: Any) -> str:
+    return urlsplit(url).path if isinstance(url, str) else ""
+
+
+def ms(value: Any) -> int | None:
+    """A timestamp in ms given as an integer or a string of digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def item_error_code(item: dict[str, Any]) -> Any:
+    err = item.get("error")
+    return err.get("code") if isinstance(err, dict) else None
+
+
+class FormParser(HTMLParser):
+    """The first form of an MVPD login page: its action and every named input with its value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._in_form = False
+        self._done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and not self._done and self.action is None:
+            self._in_form, self.action = True, a.get("action", "")
+        elif tag == "input" and self._in_form and a.get("name"):
+            self.fields[a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+
+def _selector_name(selector: str, default: str) -> str:
+    m = re.search(r"name=['\"]?([\w.\-]+)", selector or "")
+    return m.group(1) if m else default
+
+
+class App:
+    """One streaming application on one device: its DCR credentials and REST API v2 calls."""
+
+    def __init__(self, psso: Psso, role: str, client_id: str, client_secret: str, token: str) -> None:
+        self.psso, self.role = psso, role
+        self.client_id, self.client_secret, self.token = client_id, client_secret, token
+        self.device = device_id()
+        self.subject: str | None = None
+
+    def url(self, path: str) -> str:
+        return f"{self.psso.api}/{self.psso.sp}{path}"
+
+    def headers(self, **override: str | None) -> dict[str, str]:
+        h: dict[str, str | None] = {
+            "Authorization": f"Bearer {self.token}",
+            "AP-Device-Identifier": self.device,
+            "X-Device-Info": b64(json.dumps(DEVICE_INFO)),
+            "Accept": "application/json",
+        }
+        if self.subject:
+            h["Adobe-Subject-Token"] = self.subject
+        h.update(override)
+        return {k: v for k, v in h.items() if v is not None}
+
+    def get(self, path: str, h: dict[str, str | None] | None = None, **kw: Any) -> httpx.Response:
+        return self.psso.http.get(self.url(path), headers=self.headers(**(h or {})), **kw)
+
+    def post(self, path: str, h: dict[str, str | None] | None = None, **kw: Any) -> httpx.Response:
+        return self.psso.http.post(self.url(path), headers=self.headers(**(h or {})), **kw)
+
+    def session(self, mvpd: str | None = None, h: dict[str, str | None] | None = None, **params: str):
+        p = self.psso
+        data = {"mvpd": mvpd or p.mvpd, "domainName": p.domain_name, "redirectUrl": p.redirect_url}
+        data.update(params)
+        return self.post("/sessions", data={k: v for k, v in data.items() if v}, h=h)
+
+    def profiles(self, mvpd: str | None = None, h: dict[str, str | None] | None = None) -> httpx.Response:
+        return self.get("/profiles" + (f"/{quote(mvpd, safe='')}" if mvpd else ""), h=h)
+
+    def by_code(self, code: str) -> httpx.Response:
+        return self.get(f"/profiles/code/{quote(code, safe='')}")
+
+    def authorize(self, resources: list[str], mvpd: str | None = None, kind: str = "authorize"):
+        m = quote(mvpd or self.psso.mvpd, safe="")
+        return self.post(f"/decisions/{kind}/{m}", json={"resources": resources})
+
+    def logout(self, mvpd: str | None = None, *, redirect: bool = True) -> httpx.Response:
+        m = quote(mvpd or self.psso.mvpd, safe="")
+        params = {"redirectUrl": self.psso.logout_redirect_url} if redirect else {}
+        return self.get(f"/logout/{m}", params=params)
+
+
+class Psso:
+    """The vendor's platform_sso endpoints as the profile describes them, and the calls the suite makes."""
+
+    def __init__(self, profile: Profile, http: Http, redactor: Redactor) -> None:
+        self.profile, self.http, self.redactor = profile, http, redactor
+        s = profile.section(CONTRACT)
+        self.section = s
+        self.features: dict[str, Any] = s.get("features", {})
+        self.api = profile.url(CONTRACT, "api_base_url").rstrip("/")
+        self.api_path = urlsplit(self.api).path.rstrip("/")
+        self.dcr = profile.url(CONTRACT, "dcr_base_url").rstrip("/")
+        self.sp: str = s["service_provider"]
+        self.mvpd: str = s["mvpd"]
+        self.domain_name: str = s.get("domain_name", "")
+        self.redirect_url = profile.url(CONTRACT, "redirect_url")
+        self.logout_redirect_url = (
+            profile.url(CONTRACT, "logout_redirect_url")
+            if s.get("logout_redirect_url")
+            else self.redirect_url
+        )
+        self.applications = {a["role"]: a for a in s.get("applications", [])}
+        self.accounts = {a["role"]: a for a in s.get("accounts", [])}
+        self.login_cfg: dict[str, Any] = s.get("mvpd_login", {})
+
+    def need(self, key: str) -> Any:
+        if not self.section.get(key):
+            raise Blocked(f"the profile has no {key} in [{CONTRACT}]")
+        return self.section[key]
+
+    def key_file(self, ref: str) -> bytes:
+        path = Path(ref)
+        if not path.is_absolute():
+            path = self.profile.path.parent / path
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise Blocked(f"cannot read key file {ref} ({exc.strerror})") from None
+
+    def account(self, role: str) -> dict[str, Any]:
+        if role not in self.accounts:
+            raise Blocked(f"the profile has no account with role {role!r}")
+        return self.accounts[role]
+
+    # The TVE Dashboard: software statements.
+
+    def software_statement(self, role: str, **overrides: Any) -> str:
+        app = self.applications.get(role)
+        if app is None:
+            raise Blocked(f"the profile has no application with role {role!r}")
+        if app.get("software_statement"):
+            statement = app["software_statement"]
+        else:
+            cfg = self.section.get("software_statement", {})
+            if not cfg.get("signing_key_file"):
+                raise Blocked("the profile gives neither software_statement nor a signing key")
+            claims = {
+                "iss": cfg.get("issuer"),
+                "iat": int(time.time()),
+                "jti": str(uuid.uuid4()),
+                **{
+                    k: app[k]
+                    for k in (
+                        "software_id",
+                        "software_version",
+                        "client_name",
+                        "service_providers",
+                        "domains",
+                    )
+                    if k in app
+                },
+                "scopes": ["api:client:v2"],
+                **overrides,
+            }
+            key = serialization.load_pem_private_key(self.key_file(cfg["signing_key_file"]), None)
+            statement = jwt.encode(
+                claims, key, algorithm=cfg.get("alg", "RS256"), headers={"kid": cfg.get("kid")}
+            )
+        self.redactor.remember(statement)
+        return statement
+
+    def register(self, statement: str | None, **extra: Any) -> httpx.Response:
+        body = {"software_statement": statement} if statement is not None else {}
+        body.update(extra)
+        return self.http.post(
+            f"{self.dcr}/client/register",
+            json=body,
+            headers={"Accept": "application/json", "X-Device-Info": b64(json.dumps(DEVICE_INFO))},
+        )
+
+    def token_request(self, form: list[tuple[str, str]], *, query: bool = False) -> httpx.Response:
+        url = f"{self.dcr}/client/token"
+        if query:
+            return self.http.post(url, params=form, headers={"Accept": "application/json"})
+        content = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        return self.http.post(url, content=content, headers=headers)
+
+    def credentials(self, role: str = "first") -> tuple[str, str]:
+        resp = self.register(self.software_statement(role))
+        body = body_of(resp)
+        if resp.status_code not in (200, 201) or not body.get("client_id") or not body.get("client_secret"):
+            raise Blocked(f"registration of the {role} application failed (HTTP {resp.status_code})")
+        self.redactor.remember(str(body["client_secret"]))
+        return str(body["client_id"]), str(body["client_secret"])
+
+    def app(self, role: str = "first") -> App:
+        """A registered application with an access token, on a fresh device."""
+        cid, secret = self.credentials(role)
+        resp = self.token_request(
+            [("client_id", cid), ("client_secret", secret), ("grant_type", "client_credentials")]
+        )
+        body = body_of(resp)
+        if resp.status_code not in (200, 201) or not isinstance(body.get("access_token"), str):
+            raise Blocked(f"no access token for the {role} application (HTTP {resp.status_code})")
+        self.redactor.remember(body["access_token"])
+        return App(self, role, cid, secret, body["access_token"])
+
+    # The platform identity service: subject tokens.
+
+    def subject_claims(self, sub: str, **overrides: Any) -> dict[str, Any]:
+        idp = self.section.get("platform_identity", {})
+        now = int(time.time())
+        return {
+            "iss": idp.get("issuer"),
+            "aud": idp.get("audience"),
+            "sub": sub,
+            "did": str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + int(idp.get("ttl_s", 300)),
+            **overrides,
+        }
+
+    def jws_subject(self, sub: str, **overrides: Any) -> str:
+        idp = self.section.get("platform_identity", {})
+        if not idp.get("jws_signing_key_file"):
+            raise Blocked("the profile has no platform_identity.jws_signing_key_file")
+        key = serialization.load_pem_private_key(self.key_file(idp["jws_signing_key_file"]), None)
+        token = jwt.encode(self.subject_claims(sub, **overrides), key, algorithm=idp.get("jws_alg", "ES256"))
+        self.redactor.remember(token)
+        return token
+
+    def jwe_subject(self, sub: str, **overrides: Any) -> str:
+        idp = self.section.get("platform_identity", {})
+        if not idp.get("jwe_encryption_key_file"):
+            raise Blocked("the profile has no platform_identity.jwe_encryption_key_file")
+        key = RSAKey.import_key(self.key_file(idp["jwe_encryption_key_file"]))
+        alg, enc = idp.get("jwe_alg", "RSA-OAEP-256"), idp.get("jwe_enc", "A256GCM")
+        registry = jwe.JWERegistry(algorithms=[alg, enc])
+        plaintext = json.dumps(self.subject_claims(sub, **overrides)).encode()
+        token = jwe.encrypt_compact({"alg": alg, "enc": enc, "typ": "JWT"}, plaintext, key, registry=registry)
+        self.redactor.remember(token)
+        return token
+
+    def new_user(self) -> str:
+        user = f"platform-user-{secrets.token_hex(6)}"
+        self.redactor.remember(user)
+        return user
+
+    # The user at the MVPD.
+
+    def start_session(self, app: App, mvpd: str | None = None) -> dict[str, Any]:
+        resp = app.session(mvpd)
+        body = body_of(resp)
+        if resp.status_code != 200 or body.get("actionName") != "authenticate" or not body.get("code"):
+            raise Blocked(
+                f"POST /sessions did not start an authentication (HTTP {resp.status_code}, "
+                f"actionName {body.get('actionName')!r})"
+            )
+        self.redactor.remember(str(body["code"]))
+        return body
+
+    def login_page(self, session: dict[str, Any]) -> tuple[str, FormParser]:
+        """Follow the user-agent url to the MVPD login page; returns its URL and its form."""
+        url = urljoin(self.api + "/", str(session.get("url", "")))
+        for _ in range(6):
+            resp = self.http.get(url, headers={"Accept": "text/html"})
+            if resp.status_code in (301, 302, 303, 307, 308) and resp.headers.get("location"):
+                url = urljoin(url, resp.headers["location"])
+                continue
+            break
+        parser = FormParser()
+        parser.feed(resp.text)
+        if resp.status_code != 200 or parser.action is None:
+            raise Blocked(f"no MVPD login form reached (HTTP {resp.status_code} at the end)")
+        for value in parser.fields.values():
+            if value:
+                self.redactor.remember(value)
+        return url, parser
+
+    def submit_login(
+        self, page_url: str, form: FormParser, account: str = "primary", password: str | None = None
+    ) -> httpx.Response:
+        acct = self.account(account)
+        fields = dict(form.fields)
+        fields[_selector_name(self.login_cfg.get("username_selector", ""), "username")] = acct["username"]
+        fields[_selector_name(self.login_cfg.get("password_selector", ""), "password")] = (
+            acct["password"] if password is None else password
+        )
+        content = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in fields.items()).encode()
+        return self.http.post(
+            urljoin(page_url, form.action or ""),
+            content=content,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+        )
+
+    def wait_for_profile(self, app: App, code: str, mvpd: str | None = None) -> dict[str, Any] | None:
+        """Poll profiles/code until the mvpd's profile appears (the flow is complete) or time runs out."""
+        m = mvpd or self.mvpd
+        deadline = time.monotonic() + COMPLETION_TIMEOUT_S
+        while True:
+            profile = profiles_of(app.by_code(code)).get(m)
+            if isinstance(profile, dict):
+                return profile
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.2)
+
+    def authenticate(self, app: App, mvpd: str | None = None, account: str = "primary") -> dict[str, Any]:
+        """Session, MVPD login (form post), completion seen through profiles/code; else Blocked."""
+        if self.features.get("mvpd_login") != "form":
+            raise Blocked("the MVPD login cannot be driven with a plain form (mvpd_login is not 'form')")
+        session = self.start_session(app, mvpd)
+        page_url, form = self.login_page(session)
+        self.submit_login(page_url, form, account)
+        if self.wait_for_profile(app, session["code"], mvpd) is None:
+            raise Blocked("the MVPD login did not produce a profile (profiles/code stayed empty)")
+        return session
+
+    def browser_authenticate(self, app: App, account: str = "primary") -> tuple[dict[str, Any], str]:
+        """Session, then the MVPD login in a real browser; returns the session and the URL it ended on.
+
+        The browser starts before the session so that short-lived codes stay valid; completion is then
+        seen through profiles/code by the caller, never by waiting for the redirect.
+        """
+        from conformance.browser import BrowserUnavailable, browser
+
+        acct = self.account(account)
+        cfg = self.login_cfg
+        try:
+            with browser() as b:
+                page = b.new_page()
+                session = self.start_session(app)
+                url = urljoin(self.api + "/", str(session.get("url", "")))
+                try:
+                    page.goto(url, timeout=self.profile.timeout * 1000)
+                    page.fill(cfg.get("username_selector", "input[name=username]"), acct["username"])
+                    page.fill(cfg.get("password_selector", "input[name=password]"), acct["password"])
+                    page.click(cfg.get("submit_selector", "button[type=submit]"))
+                    page.wait_for_load_state()
+                    return session, page.url
+                except Exception as exc:  # noqa: BLE001 - a page that cannot be driven blocks the flow
+                    raise Blocked(f"the MVPD login page could not be driven ({type(exc).__name__})") from None
+        except BrowserUnavailable as exc:
+            raise Blocked(str(exc)) from None
+
+
+@pytest.fixture(scope="session")
+def psso(profile: Profile, http: Http, redactor: Redactor) -> Psso:
+    return Psso(profile, http, redactor)
+
+
+@pytest.fixture
+def app(psso: Psso) -> App:
+    """A fresh registration of the first application on a fresh device."""
+    return psso.app("first")
+
+
+@pytest.fixture
+def signed_in(psso: Psso, app: App) -> tuple[App, dict[str, Any]]:
+    """The first application after a completed MVPD login of the primary account."""
+    return app, psso.authenticate(app)

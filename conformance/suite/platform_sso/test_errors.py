@@ -1,0 +1,158 @@
+"""Enhanced Error Codes: the shape of every top-level error the suite provokes, and throttling."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from conformance import openapi
+from conformance.suite.platform_sso.conftest import EEC_ACTIONS, EEC_TABLE, b64
+
+req = pytest.mark.requirement
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def _provoke(psso, app, case):
+    m = quote(psso.mvpd, safe="")
+    if case == "no-authorization":
+        return app.profiles(h={"Authorization": None})
+    if case == "garbage-bearer":
+        return app.get("/configuration", h={"Authorization": "Bearer garbage"})
+    if case == "unlinked-application":
+        return psso.app("unlinked").get("/configuration")
+    if case == "unknown-service-provider":
+        return psso.http.get(
+            f"{psso.api}/{psso.need('unknown_service_provider')}/configuration", headers=app.headers()
+        )
+    if case == "wrong-method":
+        return psso.http.delete(app.url("/profiles"), headers=app.headers())
+    if case == "missing-device-identifier":
+        return app.session(h={"AP-Device-Identifier": None})
+    if case == "malformed-device-info":
+        return app.session(h={"X-Device-Info": b64("[1]")})
+    if case == "inactive-mvpd":
+        return app.session(mvpd=psso.need("inactive_mvpd"))
+    if case == "unknown-mvpd":
+        return app.session(mvpd=psso.section.get("unknown_mvpd") or "NoSuchMvpdAtAll")
+    if case == "malformed-redirect-url":
+        return app.session(redirectUrl="not a url")
+    if case == "unknown-session":
+        return app.get("/sessions/ZZZZZZZZ")
+    if case == "malformed-resources":
+        return app.post(f"/decisions/authorize/{m}", json={"resources": []})
+    if case == "logout-without-redirect-url":
+        if psso.features.get("logout_redirect_url", "required") != "required":
+            pytest.skip("logout_redirect_url is optional for this vendor")
+        return app.logout(redirect=False)
+    raise AssertionError(case)
+
+
+CASES = [
+    "no-authorization",
+    "garbage-bearer",
+    "unlinked-application",
+    "unknown-service-provider",
+    "wrong-method",
+    "missing-device-identifier",
+    "malformed-device-info",
+    "inactive-mvpd",
+    "unknown-mvpd",
+    "malformed-redirect-url",
+    "unknown-session",
+    "malformed-resources",
+    "logout-without-redirect-url",
+]
+
+
+@req("PSSO-EEC-001", "PSSO-EEC-003")
+@pytest.mark.parametrize("case", CASES)
+def test_top_level_error_is_eec(psso, app, check, case):
+    resp = _provoke(psso, app, case)
+    if resp.status_code < 400:
+        pytest.skip(f"no error was provoked (HTTP {resp.status_code}); its own requirement judges that")
+    check.media_type("PSSO-EEC-001", resp, "application/json")
+    try:
+        body = json.loads(resp.content)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    check.that(
+        "PSSO-EEC-001",
+        isinstance(body, dict),
+        f"body is not a JSON object: {resp.text[:120]!r}",
+        "a JSON object",
+        fatal=True,
+    )
+    status, code, action = body.get("status"), body.get("code"), body.get("action")
+    check.that(
+        "PSSO-EEC-001",
+        isinstance(status, int) and not isinstance(status, bool) and status == resp.status_code,
+        f"status is {status!r}, expected the integer {resp.status_code}",
+        f"status {status}",
+    )
+    check.that(
+        "PSSO-EEC-001",
+        isinstance(code, str) and SNAKE.match(code),
+        f"code {code!r} is not a snake_case string",
+        f"code {code}",
+    )
+    check.that(
+        "PSSO-EEC-001",
+        isinstance(body.get("message"), str | dict),
+        f"message is {body.get('message')!r}",
+        "message present",
+    )
+    check.that(
+        "PSSO-EEC-001",
+        action in EEC_ACTIONS,
+        f"action {action!r} is not a documented action",
+        f"action {action}",
+    )
+    help_url = body.get("helpUrl")
+    check.that(
+        "PSSO-EEC-001",
+        help_url is None or (isinstance(help_url, str) and urlsplit(help_url).scheme in ("http", "https")),
+        f"helpUrl {help_url!r} is not an absolute URL",
+        "helpUrl absent or absolute",
+    )
+    problems = openapi.errors("platform_sso", "ErrorInformation", body)
+    check.that("PSSO-EEC-001", not problems, "; ".join(problems[:3]), "validates against ErrorInformation")
+    if code in EEC_TABLE:
+        want = EEC_TABLE[code]
+        check.that(
+            "PSSO-EEC-003",
+            (resp.status_code, action) == want,
+            f"{code}: HTTP {resp.status_code} action {action!r}, the code list says {want[0]} / {want[1]}",
+            f"{code}: {want[0]} / {want[1]}",
+        )
+    else:
+        check.that("PSSO-EEC-003", True, "", f"{code} is not in the code list")
+
+
+@req("PSSO-THR-001", "PSSO-THR-002")
+def test_throttling(psso, app, check):
+    burst = int(psso.section.get("throttle_burst", 10))
+    ip = f"203.0.113.{random.randint(1, 254)}"
+    url = app.url("/configuration")
+    first_429 = None
+    for _ in range(burst + 5):
+        resp = psso.http.get(url, headers={**app.headers(), "X-Forwarded-For": ip})
+        if resp.status_code == 429:
+            first_429 = time.monotonic()
+            break
+    check.that(
+        "PSSO-THR-001",
+        first_429 is not None,
+        f"{burst + 5} rapid requests from {ip} never got 429",
+        "429 Too Many Requests after the burst",
+    )
+    # PSSO-THR-002: no lasting lock-out, whether or not the burst was throttled.
+    rate = float(psso.section.get("throttle_rate_per_s", 1.0)) or 1.0
+    since = time.monotonic() - (first_429 or time.monotonic())
+    time.sleep(max(0.0, max(1.05, 1.05 / rate) - since))
+    later = psso.http.get(url, headers={**app.headers(), "X-Forwarded-For": ip})
+    check.status("PSSO-THR-002", later, 200)

@@ -1,0 +1,277 @@
+"""Sessions: create, resume with missing parameters, retrieve, and the user-agent authenticate URL."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote, urljoin
+
+import pytest
+
+from conformance import openapi
+from conformance.checks import Blocked
+from conformance.suite.platform_sso.conftest import body_of, code_of, ms, path_of
+
+req = pytest.mark.requirement
+PARAMS = {"mvpd", "domainName", "redirectUrl"}
+
+
+def _missing(body):
+    got = body.get("missingParameters")
+    if not isinstance(got, list):
+        return None
+    return {"domainName" if p == "domain" else p for p in got}
+
+
+def _relative(check, req_id, psso, body):
+    url = body.get("url")
+    check.that(
+        req_id,
+        isinstance(url, str) and url.startswith(psso.api_path + "/"),
+        f"url {url!r} is not a host-relative path beginning with {psso.api_path}/",
+        f"url {url}",
+    )
+
+
+@req("PSSO-SES-001", "PSSO-SES-012")
+def test_session_without_profile_says_authenticate(psso, app, check):
+    resp = app.session()
+    check.status("PSSO-SES-001", resp, 200, fatal=True)
+    body = check.json_object("PSSO-SES-001", resp)
+    code = body.get("code")
+    if code:
+        psso.redactor.remember(str(code))
+    seen = (body.get("actionName"), body.get("actionType"), body.get("reasonType"))
+    check.that(
+        "PSSO-SES-001",
+        seen == ("authenticate", "interactive", "none"),
+        f"actionName/actionType/reasonType are {seen}, expected authenticate/interactive/none",
+        "authenticate/interactive/none",
+    )
+    want = f"{psso.api_path}/authenticate/{psso.sp}/{code}"
+    check.that(
+        "PSSO-SES-001",
+        code and path_of(body.get("url")) == want,
+        f"url path is {path_of(body.get('url'))!r}, expected {want}",
+        "url names the authenticate endpoint",
+    )
+    nb, na = ms(body.get("notBefore")), ms(body.get("notAfter"))
+    check.that(
+        "PSSO-SES-001",
+        all(body.get(k) for k in ("sessionId", "serviceProvider", "mvpd"))
+        and nb is not None
+        and na is not None
+        and nb < na,
+        f"sessionId, serviceProvider, mvpd or notBefore < notAfter missing: members {sorted(body)}",
+        "sessionId, serviceProvider, mvpd, notBefore < notAfter",
+    )
+    # The form of url is PSSO-SES-012's business: the schema sees its path.
+    problems = openapi.errors("platform_sso", "SessionResponse", {**body, "url": path_of(body.get("url"))})
+    check.that("PSSO-SES-001", not problems, "; ".join(problems[:3]), "validates against SessionResponse")
+    _relative(check, "PSSO-SES-012", psso, body)
+
+
+@req("PSSO-SES-002")
+def test_resume_with_empty_body(psso, app, check):
+    resp = app.post("/sessions")
+    check.status("PSSO-SES-002", resp, 200, fatal=True)
+    body = check.json_object("PSSO-SES-002", resp)
+    code = str(body.get("code") or "")
+    check.that("PSSO-SES-002", code, "no code in the resume answer", "a code", fatal=True)
+    psso.redactor.remember(code)
+    check.that(
+        "PSSO-SES-002",
+        (body.get("actionName"), body.get("actionType")) == ("resume", "direct") and _missing(body),
+        f"actionName/actionType {body.get('actionName')!r}/{body.get('actionType')!r} with "
+        f"missingParameters {body.get('missingParameters')!r}, expected resume/direct with a non-empty list",
+        "resume/direct",
+    )
+    sessions_path = f"{psso.api_path}/{psso.sp}/sessions/{code}"
+    check.that(
+        "PSSO-SES-002",
+        path_of(body.get("url")) == sessions_path,
+        f"url path is {path_of(body.get('url'))!r}, expected {sessions_path}",
+        "url names the session",
+    )
+
+
+@req("PSSO-SES-003", "PSSO-SES-008", "PSSO-SES-011", "PSSO-SES-012", "PSSO-AUTHN-007")
+def test_resume_with_missing_parameters(psso, app, check):
+    resp = app.post("/sessions", data={"mvpd": psso.mvpd})
+    body = body_of(resp)
+    code = str(body.get("code") or "")
+    if resp.status_code != 200 or not code:
+        raise Blocked(f"POST /sessions with mvpd only gave no resumable session (HTTP {resp.status_code})")
+    psso.redactor.remember(code)
+    check.that(
+        "PSSO-SES-003",
+        _missing(body) == {"domainName", "redirectUrl"},
+        f"missingParameters {body.get('missingParameters')!r}, expected exactly domainName and redirectUrl",
+        f"missingParameters {body.get('missingParameters')}",
+    )
+    _relative(check, "PSSO-SES-012", psso, body)
+    sessions_path = f"{psso.api_path}/{psso.sp}/sessions/{code}"
+
+    status = app.get(f"/sessions/{quote(code, safe='')}")
+    check.status("PSSO-SES-011", status, 200)
+    info = body_of(status)
+    check.that(
+        "PSSO-SES-011",
+        bool(info.get("missingParameters")),
+        "missingParameters is absent while parameters are missing",
+        "missingParameters present",
+    )
+
+    ua = psso.http.get(
+        urljoin(psso.api + "/", f"{psso.api_path}/authenticate/{psso.sp}/{code}"),
+        headers={"Accept": "text/html"},
+    )
+    check.status("PSSO-AUTHN-007", ua, 400)
+
+    retry = app.post(f"/sessions/{quote(code, safe='')}", data={"domainName": psso.domain_name})
+    check.status("PSSO-SES-008", retry, 200, fatal=True)
+    rb = body_of(retry)
+    check.that(
+        "PSSO-SES-008",
+        (rb.get("actionName"), rb.get("actionType")) == ("retry", "direct")
+        and path_of(rb.get("url")) == sessions_path,
+        f"answer {rb.get('actionName')!r}/{rb.get('actionType')!r} url {rb.get('url')!r}, expected "
+        f"retry/direct at {sessions_path}",
+        "retry/direct",
+    )
+    check.that(
+        "PSSO-SES-003",
+        _missing(rb) == {"redirectUrl"},
+        f"missingParameters after supplying domainName is {rb.get('missingParameters')!r}",
+        f"missingParameters {rb.get('missingParameters')}",
+    )
+    _relative(check, "PSSO-SES-012", psso, rb)
+
+    done = app.post(f"/sessions/{quote(code, safe='')}", data={"redirectUrl": psso.redirect_url})
+    db = body_of(done)
+    want = f"{psso.api_path}/authenticate/{psso.sp}/{code}"
+    check.that(
+        "PSSO-SES-008",
+        done.status_code == 200
+        and (db.get("actionName"), db.get("actionType")) == ("authenticate", "interactive")
+        and path_of(db.get("url")).lower() == want.lower(),
+        f"HTTP {done.status_code} {db.get('actionName')!r}/{db.get('actionType')!r} url {db.get('url')!r}, "
+        f"expected authenticate/interactive at {want}",
+        "authenticate/interactive",
+    )
+    check.that(
+        "PSSO-SES-003",
+        not _missing(db),
+        f"missingParameters {db.get('missingParameters')!r} after every parameter was supplied",
+        "no missingParameters",
+    )
+    _relative(check, "PSSO-SES-012", psso, db)
+
+    final = app.get(f"/sessions/{quote(code, safe='')}")
+    check.status("PSSO-SES-011", final, 200)
+    info = body_of(final)
+    check.that(
+        "PSSO-SES-011",
+        isinstance(info.get("existingParameters"), dict)
+        and isinstance(info.get("device"), dict)
+        and ms(info.get("notBefore")) is not None
+        and ms(info.get("notAfter")) is not None
+        and "missingParameters" not in info,
+        f"expected existingParameters, device, notBefore, notAfter, no missingParameters; got {sorted(info)}",
+        "existingParameters, device, notBefore, notAfter",
+    )
+    problems = openapi.errors("platform_sso", "SessionStatus", info)
+    check.that("PSSO-SES-011", not problems, "; ".join(problems[:3]), "validates against SessionStatus")
+
+
+@req("PSSO-SES-005")
+def test_session_inactive_mvpd(psso, app, check):
+    resp = app.session(mvpd=psso.need("inactive_mvpd"))
+    check.status("PSSO-SES-005", resp, 400)
+    check.that(
+        "PSSO-SES-005",
+        code_of(resp) in ("invalid_integration", "invalid_parameter_mvpd"),
+        f"code is {code_of(resp)!r}, expected invalid_integration",
+    )
+
+
+@req("PSSO-SES-006")
+def test_session_unknown_mvpd(psso, app, check):
+    resp = app.session(mvpd=psso.section.get("unknown_mvpd") or "NoSuchMvpdAtAll")
+    check.status("PSSO-SES-006", resp, 400)
+    check.that(
+        "PSSO-SES-006",
+        code_of(resp) in ("invalid_parameter_mvpd", "invalid_integration"),
+        f"code is {code_of(resp)!r}, expected invalid_parameter_mvpd",
+    )
+
+
+@req("PSSO-SES-007")
+def test_session_malformed_redirect_url(psso, app, check):
+    resp = app.session(redirectUrl="not a url")
+    check.status("PSSO-SES-007", resp, 400)
+    check.that(
+        "PSSO-SES-007",
+        code_of(resp) == "invalid_parameter_redirect_url",
+        f"code is {code_of(resp)!r}, expected invalid_parameter_redirect_url",
+    )
+
+
+@req("PSSO-SES-009")
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_unknown_session_code(psso, app, check, method):
+    resp = psso.http.request(method, app.url("/sessions/ZZZZZZZZ"), headers=app.headers())
+    check.status("PSSO-SES-009", resp, 400)
+    check.that(
+        "PSSO-SES-009",
+        code_of(resp) in ("invalid_authentication_session", "invalid_parameter_code"),
+        f"code is {code_of(resp)!r}, expected invalid_authentication_session",
+    )
+
+
+@req("PSSO-AUTHN-001", "PSSO-AUTH-004", "PSSO-AUTHN-005")
+def test_authenticate_url_redirects(psso, app, check):
+    session = psso.start_session(app)
+    before = app.by_code(session["code"])
+    check.that(
+        "PSSO-AUTHN-005",
+        before.status_code == 200 and body_of(before) == {"profiles": {}},
+        f"before sign-in profiles/code answers HTTP {before.status_code} {before.text[:120]!r}",
+        'HTTP 200 {"profiles": {}}',
+    )
+    resp = psso.http.get(urljoin(psso.api + "/", str(session.get("url"))))
+    check.that(
+        "PSSO-AUTH-004",
+        resp.status_code != 401 and 300 <= resp.status_code < 400,
+        f"a plain call without Authorization answers HTTP {resp.status_code}",
+        f"HTTP {resp.status_code}",
+    )
+    browser_like = psso.http.get(
+        urljoin(psso.api + "/", str(session.get("url"))), headers={"Accept": "text/html"}
+    )
+    check.status("PSSO-AUTHN-001", browser_like, 302)
+    check.that(
+        "PSSO-AUTHN-001", browser_like.headers.get("location"), "no Location header", "Location present"
+    )
+
+
+@req("PSSO-AUTHN-002")
+def test_authenticate_unknown_code(psso, check):
+    resp = psso.http.get(f"{psso.api}/authenticate/{psso.sp}/ZZZZZZZZ", headers={"Accept": "text/html"})
+    check.status("PSSO-AUTHN-002", resp, 400)
+    check.media_type("PSSO-AUTHN-002", resp, "text/html")
+
+
+@req("PSSO-SES-010")
+def test_session_code_expires(psso, app, check, request):
+    session = psso.start_session(app)
+    wait = (ms(session.get("notAfter")) or 0) / 1000 - time.time() + 0.3
+    if wait > 120 and not request.config.getoption("include_slow"):
+        pytest.skip(f"the code lives {wait:.0f}s; use --include-slow")
+    time.sleep(max(wait, 0))
+    resp = app.get(f"/sessions/{quote(str(session['code']), safe='')}")
+    check.status("PSSO-SES-010", resp, 400)
+    check.that(
+        "PSSO-SES-010",
+        code_of(resp) == "invalid_authentication_session",
+        f"code is {code_of(resp)!r}, expected invalid_authentication_session",
+    )
