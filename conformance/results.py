@@ -132,7 +132,7 @@ def build(
     return RunResult(results, records, verdict(results, harness_errors or []), counts, harness_errors or [])
 
 
-def verdict(results: list[RequirementResult], harness_errors: list[str] = ()) -> str:  # type: ignore[assignment]
+def verdict(results: list[RequirementResult], harness_errors: list[str] | None = None) -> str:
     """The one verdict function (PRODUCT.md): CONFORMANT, NON-CONFORMANT or INCOMPLETE."""
     musts = [r for r in results if r.level == "MUST"]
     if any(r.status == "FAIL" for r in musts):

@@ -21,7 +21,7 @@ def test_selftest_catches_every_fault(contract):
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-@pytest.mark.parametrize("contract", ["ott_idp"])
+@pytest.mark.parametrize("contract", ["ott_idp", "device_signon", "platform_sso"])
 def test_every_must_has_a_fault_and_targets_exist(contract):
     reqs = catalogue.load(contract).requirements
     targeted = {t for f in for_contract(contract) for t in f.targets}

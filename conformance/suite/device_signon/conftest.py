@@ -38,6 +38,8 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
+from conformance.bodies import body_of, error_code, json_of  # noqa: F401 (tests import them from here)
+from conformance.bodies import form as encode_form
 from conformance.checks import Blocked
 from conformance.http import Http
 from conformance.profile import Profile
@@ -311,7 +313,7 @@ class Dso:
     ) -> httpx.Response:
         resp = self.http.post(
             self.url(key),
-            content=_form(pairs),
+            content=encode_form(pairs),
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Accept": "application/json",
@@ -385,7 +387,7 @@ class Dso:
         pairs.append(("action", "continue"))
         return self.http.post(
             self.url("verification_url"),
-            content=_form(pairs),
+            content=encode_form(pairs),
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
         )
 
@@ -395,7 +397,7 @@ class Dso:
             raise Blocked(f"the page showed no consent step (HTTP {consent_page.status_code})")
         return self.http.post(
             self.url("verification_url"),
-            content=_form([("consent", consent), ("action", action)]),
+            content=encode_form([("consent", consent), ("action", action)]),
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
         )
 
@@ -544,28 +546,6 @@ def _positive(value: Any, default: float) -> float:
     except (TypeError, ValueError):
         return default
     return v if v > 0 and math.isfinite(v) else default
-
-
-def body_of(resp: httpx.Response) -> dict[str, Any]:
-    """The body as a JSON object, or {} for anything else (garbage is judged by the checks)."""
-    body = _json(resp)
-    return body if isinstance(body, dict) else {}
-
-
-def error_code(resp: httpx.Response) -> str | None:
-    body = _json(resp)
-    return body.get("error") if isinstance(body, dict) else None
-
-
-def _json(resp: httpx.Response) -> Any:
-    try:
-        return json.loads(resp.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _form(pairs: list[tuple[str, str]]) -> bytes:
-    return "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs).encode()
 
 
 def jwt_claims(token: Any) -> dict[str, Any] | None:

@@ -85,11 +85,11 @@ def test_complete_uri_does_not_approve_by_itself(dso, check, http):
     check.that("DSO-PAGE-004", form.result != "approved", "opening verification_uri_complete approved")
     acct = dso.account("primary")
     fields = {**form.inputs, "username": acct["username"], "password": acct["password"], "action": "continue"}
-    from conformance.suite.device_signon.conftest import _form
+    from conformance.bodies import form as encode_form
 
     resp = http.post(
         dso.url("verification_url"),
-        content=_form(list(fields.items())),
+        content=encode_form(list(fields.items())),
         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
     )
     after = Page(resp.text)

@@ -13,6 +13,8 @@ import httpx
 import jwt
 import pytest
 
+from conformance.bodies import body_of, error_code, json_of  # noqa: F401 (tests import them from here)
+from conformance.bodies import form as encode_form
 from conformance.checks import Blocked
 from conformance.http import Http
 from conformance.profile import Profile
@@ -85,7 +87,7 @@ class Ott:
         ]
         form += extra or []
         headers = {"Accept": "application/json", **(self.basic() if auth is None else auth)}
-        return self.http.post(self.token_url, content=_form(form), headers=_form_headers(headers))
+        return self.http.post(self.token_url, content=encode_form(form), headers=_form_headers(headers))
 
     def login(self, role: str, scope: str = "openid email profile") -> dict[str, Any]:
         """Sign an account in; a failure here blocks the caller (its own test reports the FAIL)."""
@@ -114,7 +116,7 @@ class Ott:
         headers = {"Accept": "application/json", **(self.basic() if auth is None else auth)}
         if method == "GET":
             return self.http.get(self.signup_url, params=form, headers=headers)
-        return self.http.post(self.signup_url, content=_form(form), headers=_form_headers(headers))
+        return self.http.post(self.signup_url, content=encode_form(form), headers=_form_headers(headers))
 
     def new_email(self) -> str:
         email = f"ott-{secrets.token_hex(6)}@{self.signup_cfg.get('email_domain', 'example.test')}"
@@ -134,7 +136,7 @@ class Ott:
             if not self.section.get("discovery_url"):
                 raise Blocked("the profile has no discovery_url")
             resp = self.http.get(self.profile.url(CONTRACT, "discovery_url"))
-            body = _json(resp)
+            body = json_of(resp)
             if resp.status_code != 200 or not isinstance(body, dict):
                 raise Blocked(f"discovery document not available (HTTP {resp.status_code})")
             self._discovery = body
@@ -149,7 +151,7 @@ class Ott:
         if not url:
             raise Blocked("no JWKS URL (neither jwks_url in the profile nor jwks_uri in discovery)")
         resp = self.http.get(url)
-        body = _json(resp)
+        body = json_of(resp)
         if resp.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("keys"), list):
             raise Blocked(f"JWKS not available (HTTP {resp.status_code})")
         return body
@@ -212,29 +214,6 @@ def b64url(segment: str) -> bytes:
     if "=" in segment or not all(c.isalnum() or c in "-_" for c in segment):
         raise ValueError("segment is not unpadded base64url")
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
-def body_of(resp: httpx.Response) -> dict[str, Any]:
-    """The body as a JSON object, or {} for anything else (garbage is judged by the checks)."""
-    body = _json(resp)
-    return body if isinstance(body, dict) else {}
-
-
-def error_code(resp: httpx.Response) -> str | None:
-    """The error member of an OAuth error body, whatever the Content-Type says."""
-    body = _json(resp)
-    return body.get("error") if isinstance(body, dict) else None
-
-
-def _json(resp: httpx.Response) -> Any:
-    try:
-        return json.loads(resp.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _form(pairs: list[tuple[str, str]]) -> bytes:
-    return "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs).encode()
 
 
 def _form_headers(headers: dict[str, str]) -> dict[str, str]:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from joserfc import jwe
 from joserfc.jwk import RSAKey
 
+from conformance.bodies import body_of, error_code, json_of  # noqa: F401 (tests import them from here)
 from conformance.checks import Blocked
 from conformance.http import Http
 from conformance.profile import Profile
@@ -79,19 +80,6 @@ def b64(data: bytes | str) -> str:
 
 def device_id(seed: str | None = None) -> str:
     return "fingerprint " + b64(seed or str(uuid.uuid4()))
-
-
-def _json(resp: httpx.Response) -> Any:
-    try:
-        return json.loads(resp.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def body_of(resp: httpx.Response) -> dict[str, Any]:
-    """The body as a JSON object, or {} for anything else (garbage is judged by the checks)."""
-    body = _json(resp)
-    return body if isinstance(body, dict) else {}
 
 
 def code_of(resp: httpx.Response) -> Any:
