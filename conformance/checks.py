@@ -51,6 +51,13 @@ class Checker:
             raise CheckFailed(f"{req}: {text}")
         return ok
 
+    def unreached(self, req: str, why: str) -> None:
+        """``req`` cannot be checked because something it needs is missing (its own check failed
+        elsewhere): reported as not evaluated, neither passed nor blamed on the vendor."""
+        if req not in self.record.requirements:
+            raise SuiteDefect(f"{self.record.nodeid} checks {req} without declaring it")
+        self.record.unreached[req] = self.redactor.text(why)
+
     @property
     def failures(self) -> list[Check]:
         return [c for c in self.record.checks if not c.ok]

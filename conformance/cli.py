@@ -115,7 +115,12 @@ def faults(contract) -> None:
 )
 @click.option("--fault", "only", multiple=True, help="Only these faults (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), help="Worker processes; default: CPUs, at most 4.")
-def selftest(contracts, only, jobs) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Run the whole suite per fault (default: only the tests that declare the fault's targets).",
+)
+def selftest(contracts, only, jobs, full) -> None:
     """Run the suite against the clean server, then once per fault; exit 0 only when every fault is caught."""
     from conformance import selftest as st
 
@@ -123,7 +128,11 @@ def selftest(contracts, only, jobs) -> None:
     wanted = list(contracts) or [c for c in catalogue.available() if c in load(REFERENCE_PROFILE).contracts]
     started = time.perf_counter()
     result = st.run(
-        wanted, list(only), jobs or st.default_jobs(), progress=lambda line: click.echo(line, err=True)
+        wanted,
+        list(only),
+        jobs or st.default_jobs(),
+        progress=lambda line: click.echo(line, err=True),
+        full=full,
     )
     for line in st.table(result)[:-1]:
         click.echo(line)
@@ -142,7 +151,7 @@ def requirements(contracts, check_) -> None:
     _check_contracts(contracts)
     try:
         wanted = list(contracts) or catalogue.available()
-        tests = runner.tests_by_requirement(str(REFERENCE_PROFILE))
+        tests = runner.tests_by_requirement(str(REFERENCE_PROFILE), wanted)
         reqs = [r for c in wanted for r in catalogue.load(c).requirements.values()]
     except catalogue.CatalogueError as exc:
         _die(str(exc), EXIT_HARNESS)

@@ -65,6 +65,12 @@ class Run:
         self.started = time.perf_counter()
         self.result: Any = None
         self.report_dir = Path(config.getoption("report_dir"))
+        self.collect_errors = 0
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        # A hook on the run, not the module: only a suite run counts its collection errors.
+        if report.failed:
+            self.collect_errors += 1
 
     @property
     def is_controller(self) -> bool:
@@ -102,6 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
     salt = bytes.fromhex(worker["ott_salt"]) if worker else secrets.token_bytes(16)
     run = Run(config, profile, salt, contracts)
     config.stash[_run_key] = run
+    config.pluginmanager.register(run)
     if worker:
         run.profile = with_base_url(profile, worker["ott_base_url"])
         return
@@ -185,7 +192,7 @@ class _Controller:
             harness.append(f"pytest ended with status {int(exitstatus)} before any test ran")
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             harness.append("run interrupted")
-        if getattr(session, "_ott_collect_errors", 0):
+        if run.collect_errors:
             harness.append("the suite could not be collected (see the errors above)")
         requirements = [r for c in run.contracts for r in catalogue.load(c).requirements.values()]
         features = {c: run.profile.features(c) for c in run.contracts}
@@ -282,11 +289,6 @@ def pytest_collection_modifyitems(
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def pytest_collectreport(report: pytest.CollectReport) -> None:
-    if report.failed and report.session is not None:
-        report.session._ott_collect_errors = getattr(report.session, "_ott_collect_errors", 0) + 1
 
 
 def _stable_id(item: pytest.Item) -> str:

@@ -40,6 +40,7 @@ class TestRecord:
     checks: list[Check] = field(default_factory=list)
     error: str = ""  # harness trouble (HarnessError, crash): the reason, one line, redacted
     stopped_by: str = ""  # a fatal check that ended the test early: "REQ-ID: message"
+    unreached: dict[str, str] = field(default_factory=dict)  # req -> why the test could not check it
     skip_reason: str = ""
     exchanges: list[dict[str, Any]] = field(default_factory=list)
 
@@ -81,6 +82,8 @@ def evaluate(req: Requirement, level: str, records: list[TestRecord]) -> tuple[s
             violations.append(failed[0].message)
         elif mine:
             passes.append(mine[-1].message)
+        elif req.id in rec.unreached:
+            blocked.append(f"not evaluated: {rec.unreached[req.id]}")
         elif rec.outcome == "skipped":
             skips.append(rec.skip_reason or "skipped")
         elif rec.error:

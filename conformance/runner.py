@@ -23,9 +23,11 @@ def suite_args(
     include_slow: bool = False,
     target_url: str | None = None,
     verbose: bool = False,
+    tests: Iterable[str] = (),
 ) -> list[str]:
+    """pytest arguments for a suite run; ``tests`` are node ids (as collected) to run instead of all."""
     args = [
-        str(SUITE_DIR),
+        *([str(SUITE_DIR / t) for t in tests] or [str(SUITE_DIR)]),
         "-c",
         str(SUITE_DIR / "pytest.ini"),
         "--rootdir",
@@ -73,8 +75,10 @@ class _Collector:
                     self.by_requirement.setdefault(rid, []).append(item.nodeid)
 
 
-def tests_by_requirement(profile: str) -> dict[str, list[str]]:
-    """Which suite tests declare each requirement id (collection only, nothing is run)."""
+def tests_by_requirement(profile: str, contracts: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Which suite tests declare each requirement id (collection only, nothing is run).
+
+    Without ``contracts``, the profile's own ([target] contracts) are collected."""
     collector = _Collector()
     args = [
         str(SUITE_DIR),
@@ -89,6 +93,7 @@ def tests_by_requirement(profile: str) -> dict[str, list[str]]:
         "/dev/null/unused",
         "-p",
         "no:terminal",
+        *[a for c in contracts for a in ("--contract", c)],
     ]
     pytest.main(args, plugins=[collector])
     return collector.by_requirement

@@ -1,9 +1,17 @@
 """Prove the suite can fail: run it against the clean reference server, then once per fault.
 
 A fault is caught when every requirement it targets turns FAIL or WARN and every other
-requirement keeps the status it had in the clean run. Runs are spread over a few worker
-processes (``python -m conformance.selftest``), each with one embedded server that is reset and
-has its faults switched in place between runs, so a run costs the suite's own time and little more.
+requirement keeps the status it had in the clean run, or is reported "not evaluated" because the
+test that checks it stopped at a broken target (the suite blames nothing it did not see). Runs
+are handed out to a few worker processes (``python -m conformance.selftest``), each with one
+embedded server that is reset and has its faults switched in place between runs, so a run costs
+the suite's own time and little more.
+
+Two depths. ``full`` runs the whole suite per fault, so "nothing else moved" covers every
+requirement; it costs one suite run per fault (minutes for the contracts with timed flows).
+``focused`` (the default) runs per fault only the tests that declare one of its targets: the
+targets must still turn FAIL/WARN, and every other requirement those tests check must keep its
+clean status. The clean run is always the whole suite.
 """
 
 from __future__ import annotations
@@ -13,9 +21,11 @@ import contextlib
 import io
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +43,19 @@ class FaultOutcome:
     statuses: dict[str, str]
     missed: list[str] = field(default_factory=list)  # targets that did not turn FAIL/WARN
     collateral: list[str] = field(default_factory=list)  # others that changed: "ID PASS->FAIL"
+    unreached: list[str] = field(default_factory=list)  # others not evaluated because a target broke
     exit_code: int = 0
+    focused: bool = False
+
+    @property
+    def clean_exit(self) -> bool:
+        # A focused run whose few tests all fail shows nothing holding, so its verdict is
+        # INCOMPLETE (exit 3); that is expected there, and a crash still shows as missed targets.
+        return self.exit_code in (0, 1) or (self.focused and bool(self.statuses))
 
     @property
     def caught(self) -> bool:
-        return not self.missed and not self.collateral and self.exit_code in (0, 1)
+        return not self.missed and not self.collateral and self.clean_exit
 
 
 @dataclass
@@ -60,47 +78,88 @@ def run(
     only: list[str] | None = None,
     jobs: int = 2,
     progress: Callable[[str], None] = lambda _: None,
+    full: bool = False,
 ) -> SelftestResult:
     faults = [f for c in contracts for f in for_contract(c) if not only or f.name in only]
-    names = [CLEAN] + [f.name for f in faults]
-    chunks = [names[i :: max(1, jobs)] for i in range(max(1, jobs))]
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "conformance.selftest",
-                *sum((["--contract", c] for c in contracts), []),
-                *sum((["--run", n] for n in chunk), []),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for chunk in chunks
-        if chunk
-    ]
-    runs: dict[str, dict] = {}
-    for proc in procs:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            item = json.loads(line)
-            runs[item["name"]] = item
-            progress(f"ran {item['name']}: {item['verdict']}")
-        proc.wait()
+    plan: list[dict] = [{"name": CLEAN, "tests": []}]
+    declared: dict[str, set[str]] = {}  # fault -> requirements its focused run checks
+    if full:
+        plan += [{"name": f.name, "tests": []} for f in faults]
+    else:
+        by_req = runner.tests_by_requirement(str(REFERENCE_PROFILE), contracts)
+        for f in faults:
+            tests = sorted({t for rid in f.targets for t in by_req.get(rid, [])})
+            declared[f.name] = {rid for rid, ts in by_req.items() if set(ts) & set(tests)}
+            if tests:  # no test declares a target: nothing to run, the fault is missed
+                plan.append({"name": f.name, "tests": tests})
+    runs = _dispatch(contracts, plan, jobs, progress)
     clean = runs.get(CLEAN, {"verdict": "ERROR", "statuses": {}})
     outcomes = []
     for fault in faults:
         item = runs.get(fault.name, {"code": 3, "statuses": {}})
         statuses = item["statuses"]
-        outcome = FaultOutcome(fault, statuses, exit_code=item["code"])
+        if fault.name in declared:  # focused: requirements no selected test checks were not run
+            statuses = {rid: st for rid, st in statuses.items() if rid in declared[fault.name]}
+        outcome = FaultOutcome(fault, statuses, exit_code=item["code"], focused=fault.name in declared)
         for rid in fault.targets:
             if statuses.get(rid) not in ("FAIL", "WARN"):
                 outcome.missed.append(f"{rid} {statuses.get(rid, 'absent')}")
         for rid, status in statuses.items():
-            if rid not in fault.targets and status != clean["statuses"].get(rid):
+            if rid in fault.targets or status == clean["statuses"].get(rid):
+                continue
+            if rid in item.get("unreached", ()):  # a test stopped at a broken target: honest, not blame
+                outcome.unreached.append(rid)
+            else:
                 outcome.collateral.append(f"{rid} {clean['statuses'].get(rid)}->{status}")
         outcomes.append(outcome)
     return SelftestResult(clean["verdict"], clean["statuses"], outcomes)
+
+
+def _dispatch(
+    contracts: list[str], plan: list[dict], jobs: int, progress: Callable[[str], None]
+) -> dict[str, dict]:
+    """Hand runs to worker processes one at a time (the longest first), so none sits idle early."""
+    todo: queue.Queue[dict] = queue.Queue()
+    # The clean run and the full-suite runs are the long ones; start them first.
+    for job in sorted(plan, key=lambda j: (j["name"] != CLEAN, bool(j["tests"]), -len(j["tests"]))):
+        todo.put(job)
+    runs: dict[str, dict] = {}
+    lock = threading.Lock()
+    command = [
+        sys.executable,
+        "-m",
+        "conformance.selftest",
+        *[a for c in contracts for a in ("--contract", c)],
+    ]
+
+    def work() -> None:
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            while True:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    break
+                proc.stdin.write(json.dumps(job) + "\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+                if not line:  # the worker died: its job counts as not run (exit 3)
+                    break
+                item = json.loads(line)
+                with lock:
+                    runs[item["name"]] = item
+                progress(f"ran {item['name']}: {item['verdict']}")
+        finally:
+            proc.stdin.close()
+            proc.wait()
+
+    threads = [threading.Thread(target=work) for _ in range(max(1, min(jobs, len(plan))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return runs
 
 
 def table(result: SelftestResult) -> list[str]:
@@ -109,7 +168,7 @@ def table(result: SelftestResult) -> list[str]:
         problems = (
             ([f"missed {', '.join(o.missed)}"] if o.missed else [])
             + ([f"also changed {', '.join(o.collateral[:6])}"] if o.collateral else [])
-            + ([f"exit {o.exit_code}"] if o.exit_code not in (0, 1) else [])
+            + ([f"exit {o.exit_code}"] if not o.clean_exit else [])
         )
         detail = ", ".join(o.fault.targets) if o.caught else "; ".join(problems)
         rows.append(f"{o.fault.name:48} {'caught' if o.caught else 'MISSED':7} {detail}")
@@ -118,26 +177,40 @@ def table(result: SelftestResult) -> list[str]:
     return rows
 
 
-def _worker(contracts: list[str], names: list[str]) -> None:
-    """Run the suite once per name (a fault, or the clean server); print one JSON line per run."""
+def _worker(contracts: list[str]) -> None:
+    """Read one run per stdin line ({"name", "tests"}); answer each with one JSON line on stdout."""
     from reference_server.server import EmbeddedServer
 
     profile = load(REFERENCE_PROFILE)
     with EmbeddedServer(profile.data) as server, tempfile.TemporaryDirectory(prefix="selftest-") as tmp:
-        for i, name in enumerate(names):
+        for i, line in enumerate(sys.stdin):
+            job = json.loads(line)
+            name = job["name"]
             server.set_faults([] if name == CLEAN else [name])
             server.reset()
             out = Path(tmp) / str(i)
-            args = runner.suite_args(str(REFERENCE_PROFILE), contracts, out, target_url=server.url)
+            args = runner.suite_args(
+                str(REFERENCE_PROFILE), contracts, out, target_url=server.url, tests=job["tests"]
+            )
             with contextlib.redirect_stdout(io.StringIO()):  # the table is the output, not pytest's
                 code = runner.run(args + ["-q", "-p", "no:warnings"])
-            verdict, statuses = "ERROR", {}
+            verdict, statuses, unreached = "ERROR", {}, []
             if (out / "results.json").exists():
                 data = json.loads((out / "results.json").read_text())
                 verdict, statuses = data["verdict"], {r["id"]: r["status"] for r in data["requirements"]}
-            print(
-                json.dumps({"name": name, "code": code, "verdict": verdict, "statuses": statuses}), flush=True
-            )
+                unreached = [
+                    r["id"]
+                    for r in data["requirements"]
+                    if r["status"] == "ERROR" and r["message"].startswith("not evaluated")
+                ]
+            item = {
+                "name": name,
+                "code": code,
+                "verdict": verdict,
+                "statuses": statuses,
+                "unreached": unreached,
+            }
+            print(json.dumps(item), flush=True)
 
 
 def default_jobs() -> int:
@@ -147,6 +220,5 @@ def default_jobs() -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="selftest worker (used by `conformance selftest`)")
     parser.add_argument("--contract", action="append", default=[])
-    parser.add_argument("--run", action="append", default=[])
     ns = parser.parse_args()
-    _worker(ns.contract, ns.run)
+    _worker(ns.contract)

@@ -163,7 +163,7 @@ def test_token_after_approval(dso, check, http):
             ok, why = verify_id_token(dso, http, id_token)
             check.that("DSO-8628-016", ok, why, "id_token verifies (iss, aud, sub, exp)")
         else:
-            check.that("DSO-8628-016", False, "no id_token to verify")
+            check.unreached("DSO-8628-016", "no id_token to verify (DSO-8628-015)")
     info = dso.userinfo(body.get("access_token", "x"))
     ib = body_of(info)
     check.status("DSO-8628-032", info, 200)
