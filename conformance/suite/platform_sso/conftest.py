@@ -2,15 +2,20 @@
 
 The suite stands in for three parties: the TVE Dashboard (it builds software statements), the
 platform identity service (it builds `Adobe-Subject-Token` values, JWS or JWE) and the user, who
-signs in at the MVPD login page (a plain form post for speed, a real browser for the SSO flow).
+signs in at the MVPD login page: a plain form post for speed, a real browser for the SSO flow, or
+the vendor's own automation hook (see ``Psso.authenticate``).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import secrets
+import shlex
+import subprocess
+import sys
 import time
 import uuid
 from html.parser import HTMLParser
@@ -415,18 +420,80 @@ class Psso:
                 return None
             time.sleep(0.2)
 
+    @property
+    def login_mode(self) -> str:
+        """How the suite signs in at the MVPD (features.mvpd_login): form, browser or hook."""
+        return str(self.features.get("mvpd_login", "form"))
+
+    def need_form_login(self) -> None:
+        """For tests that post the MVPD form themselves (to see its redirect, or a wrong password)."""
+        if self.login_mode != "form":
+            pytest.skip(
+                f"posts the MVPD login form itself; the profile drives the login by {self.login_mode}"
+            )
+
     def authenticate(self, app: App, mvpd: str | None = None, account: str = "primary") -> dict[str, Any]:
-        """Session, MVPD login (form post), completion seen through profiles/code; else Blocked."""
-        if self.features.get("mvpd_login") != "form":
-            raise Blocked("the MVPD login cannot be driven with a plain form (mvpd_login is not 'form')")
-        session = self.start_session(app, mvpd)
-        page_url, form = self.login_page(session)
-        self.submit_login(page_url, form, account)
+        """Session, MVPD login, completion seen through profiles/code; else Blocked.
+
+        ``form`` posts the login page's HTML form over HTTP (fast: the reference MVPD and any plain
+        page), ``browser`` fills it in chromium (a page that needs scripts), ``hook`` hands the
+        login URL to the vendor's own automation (a captcha, a second factor, a federated MVPD).
+        """
+        mode = self.login_mode
+        if mode == "browser":
+            session, _ = self.browser_authenticate(app, account, mvpd)
+        elif mode == "form":
+            session = self.start_session(app, mvpd)
+            page_url, form = self.login_page(session)
+            self.submit_login(page_url, form, account)
+        elif mode == "hook":
+            session = self.start_session(app, mvpd)
+            self.login_hook(session, mvpd or self.mvpd, account)
+        else:
+            raise Blocked(f"features.mvpd_login is {mode!r}: expected form, browser or hook")
         if self.wait_for_profile(app, session["code"], mvpd) is None:
             raise Blocked("the MVPD login did not produce a profile (profiles/code stayed empty)")
         return session
 
-    def browser_authenticate(self, app: App, account: str = "primary") -> tuple[dict[str, Any], str]:
+    def login_hook(self, session: dict[str, Any], mvpd: str, account: str) -> None:
+        """Run the profile's MVPD login hook ([platform_sso.mvpd_login] hook_url or hook_command).
+
+        Placeholders: ``url`` (the session's user-agent URL, absolute), ``username``, ``mvpd``,
+        ``python``. The URL is called with POST, 2xx = done. The command gets the password in
+        ``$PSSO_HOOK_PASSWORD`` (never on the command line), exit 0 = done.
+        """
+        acct = self.account(account)
+        values = {
+            "url": urljoin(self.api + "/", str(session.get("url", ""))),
+            "username": acct["username"],
+            "mvpd": mvpd,
+            "python": sys.executable,
+        }
+        cfg = self.login_cfg
+        if cfg.get("hook_url"):
+            resp = self.http.post(cfg["hook_url"].format(**{k: quote(v, safe="") for k, v in values.items()}))
+            if not 200 <= resp.status_code < 300:
+                raise Blocked(f"the MVPD login hook failed (HTTP {resp.status_code})")
+            return
+        if not cfg.get("hook_command"):
+            raise Blocked("features.mvpd_login is 'hook' but [platform_sso.mvpd_login] names no hook")
+        cmd = cfg["hook_command"].format(**{k: shlex.quote(v) for k, v in values.items()})
+        env = {**os.environ, "PSSO_HOOK_PASSWORD": acct["password"]}
+        try:
+            done = subprocess.run(  # noqa: S602 - the profile's own command line
+                cmd, shell=True, capture_output=True, timeout=60, check=False, env=env
+            )
+        except subprocess.TimeoutExpired:
+            raise Blocked("the MVPD login hook command ran over 60 s") from None
+        if done.returncode != 0:
+            last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+            raise Blocked(
+                f"the MVPD login hook exited {done.returncode} {self.redactor.text(last[:200])}".strip()
+            )
+
+    def browser_authenticate(
+        self, app: App, account: str = "primary", mvpd: str | None = None
+    ) -> tuple[dict[str, Any], str]:
         """Session, then the MVPD login in a real browser; returns the session and the URL it ended on.
 
         The browser starts before the session so that short-lived codes stay valid; completion is then
@@ -439,7 +506,7 @@ class Psso:
         try:
             with browser() as b:
                 page = b.new_page()
-                session = self.start_session(app)
+                session = self.start_session(app, mvpd)
                 url = urljoin(self.api + "/", str(session.get("url", "")))
                 try:
                     page.goto(url, timeout=self.profile.timeout * 1000)

@@ -34,17 +34,29 @@ def _summary(item):
 
 @req("PSSO-AUTHN-003", "PSSO-AUTHN-004")
 def test_mvpd_login_creates_regular_profile(psso, app, check):
-    session = psso.start_session(app)
-    page_url, form = psso.login_page(session)
-    done = psso.submit_login(page_url, form)
-    location = urljoin(page_url, done.headers.get("location", ""))
-    check.that(
-        "PSSO-AUTHN-003",
-        done.status_code in (302, 303) and location == psso.redirect_url,
-        f"the login ended with HTTP {done.status_code} Location {done.headers.get('location')!r}, "
-        f"expected a redirect to {psso.redirect_url}",
-        "redirected to redirectUrl",
-    )
+    if psso.login_mode == "browser":
+        session, landed = psso.browser_authenticate(app)
+        check.that(
+            "PSSO-AUTHN-003",
+            landed.split("?")[0] == psso.redirect_url,
+            f"the browser ended at {landed.split('?')[0]!r}, expected redirectUrl {psso.redirect_url}",
+            "the browser landed on redirectUrl",
+        )
+    elif psso.login_mode == "hook":  # the hook's user agent is not ours: only the profile is seen
+        session = psso.start_session(app)
+        psso.login_hook(session, psso.mvpd, "primary")
+    else:
+        session = psso.start_session(app)
+        page_url, form = psso.login_page(session)
+        done = psso.submit_login(page_url, form)
+        location = urljoin(page_url, done.headers.get("location", ""))
+        check.that(
+            "PSSO-AUTHN-003",
+            done.status_code in (302, 303) and location == psso.redirect_url,
+            f"the login ended with HTTP {done.status_code} Location {done.headers.get('location')!r}, "
+            f"expected a redirect to {psso.redirect_url}",
+            "redirected to redirectUrl",
+        )
     profile = psso.wait_for_profile(app, session["code"])
     check.that(
         "PSSO-AUTHN-003", profile is not None, "no profile was saved", "a profile was saved", fatal=True
@@ -60,6 +72,7 @@ def test_mvpd_login_creates_regular_profile(psso, app, check):
 
 @req("PSSO-AUTHN-006")
 def test_wrong_mvpd_password(psso, app, check):
+    psso.need_form_login()
     session = psso.start_session(app)
     page_url, form = psso.login_page(session)
     refused = psso.submit_login(page_url, form, password="wrong-" + psso.account("primary")["password"][:3])
