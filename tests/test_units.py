@@ -101,3 +101,20 @@ def test_descriptive_fields_stay_readable_and_do_not_poison_urls():
     )
     assert "http://127.0.0.1:9/oauth/token" in doc and "Bearer" in doc and "at-123456" not in doc
     assert r.url("http://127.0.0.1:9/oauth/token") == "http://127.0.0.1:9/oauth/token"
+
+
+@pytest.mark.parametrize("name", ["example-vendor", "example-device-signon", "example-platform-sso"])
+def test_example_profiles_validate_and_keep_secrets_out(name):
+    import re
+    from pathlib import Path
+
+    path = Path(REFERENCE_PROFILE).parent / f"{name}.toml"
+    settings = re.sub(r"(?m)^\s*#.*$", "", path.read_text())  # commented-out options are not asked for
+    names = set(re.findall(r"\$\{([A-Z_]+)\}", settings))
+    assert names, "an example profile takes its secrets from the environment"
+    profile = load(path, env={n: f"value-of-{n.lower()}" for n in names})
+    assert not profile.embedded and profile.contracts
+    for contract in profile.contracts:
+        catalogue.load(contract)  # every contract it names has a catalogue
+    # Every ${VAR} lands in the secrets the redactor masks.
+    assert {f"value-of-{n.lower()}" for n in names} <= profile.secrets
