@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 import re
 from typing import Any
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 SENSITIVE_FIELD = re.compile(
     r"(password|passwd|secret|token|code|assertion|saml|cookie|authorization|credential|"
     r"username|email|^name$|given_name|family_name|phone|^sub$|account_?id|user_?id|device_?id|"
-    r"upstream|^jti$|private|signature|software_statement|^state$|nonce)",
+    r"upstream|^jti$|private|signature|software_statement|^state$|nonce|consent|csrf|xsrf|txn)",
     re.I,
 )
 # Names that contain a sensitive word but describe, rather than carry, a secret: endpoints,
@@ -54,8 +55,25 @@ PUBLIC_CLAIMS = {
     "scope",
     "token_type",
 }
+# An HTML form field: its value is masked by the field's name, as in a posted form (a page's hidden
+# consent, CSRF or login-transaction handle is a credential the next request carries back).
+HTML_INPUT = re.compile(r"<input\b[^>]*>", re.I)
+HTML_ATTR = re.compile(r"""\b(name|value)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?")
 MIN_SECRET_LEN = 4
+# Error codes ride in fields named `code` too (EEC "invalid_requestor", DSRA 31003): they name a
+# condition, carry nothing, and are what an auditor reads first. Codes that are credentials
+# (authentication, registration, device codes) are random strings, never snake_case words.
+ERROR_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def _sensitive(key: str, value: Any) -> bool:
+    if not SENSITIVE_FIELD.search(key) or DESCRIPTIVE_FIELD.search(key) or value in (None, "", True, False):
+        return False
+    error_code = (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and bool(ERROR_CODE.fullmatch(value))
+    )
+    return not (key.lower() == "code" and error_code)
 
 
 class Redactor:
@@ -106,6 +124,18 @@ class Redactor:
             summary["undecodable"] = True
         return "«JWT " + json.dumps(summary, separators=(",", ":"), ensure_ascii=False) + "»"
 
+    def learn(self, key: str, value: Any) -> None:
+        """Remember what every sensitive field of a document carries before any of it is written,
+        so that a sibling repeating it (a URL holding the code beside it) is masked too."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.learn(k, v)
+        elif isinstance(value, list):
+            for v in value:
+                self.learn(key, v)
+        elif _sensitive(key, value):
+            self.remember(value if isinstance(value, str) else json.dumps(value))
+
     def value(self, key: str, value: Any) -> Any:
         """A field value: masked when its name is sensitive, recursed into when structured."""
         if isinstance(value, dict):
@@ -114,11 +144,7 @@ class Redactor:
             return [self.value(key, v) for v in value]
         if isinstance(value, str) and JWT.fullmatch(value):
             return self.jwt(value)
-        if (
-            SENSITIVE_FIELD.search(key)
-            and not DESCRIPTIVE_FIELD.search(key)
-            and value not in (None, "", True, False)
-        ):
+        if _sensitive(key, value):
             return self.mask(value)
         return self.text(value) if isinstance(value, str) else value
 
@@ -133,6 +159,9 @@ class Redactor:
                     out.append((name, f"{scheme} {self.mask(cred)}"))
                 else:
                     out.append((name, self.mask(value)))
+            elif name.lower() in ("location", "content-location"):
+                # A redirect carries codes and handles in its query, like any URL the suite sends.
+                out.append((name, self.url(value)))
             else:
                 out.append((name, self.text(value)))
         return out
@@ -148,7 +177,9 @@ class Redactor:
         parts = urlsplit(url)
         if not parts.query:
             return self.text(url)
-        query = urlencode([(k, self.value(k, v)) for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        self.learn("", dict(pairs))
+        query = urlencode([(k, self.value(k, v)) for k, v in pairs])
         return urlunsplit(parts._replace(path=self.text(parts.path), query=query))
 
     def body(self, content_type: str, raw: bytes) -> str:
@@ -162,16 +193,33 @@ class Redactor:
         ctype = content_type.split(";")[0].strip().lower()
         if ctype == "application/x-www-form-urlencoded":
             pairs = parse_qsl(text, keep_blank_values=True)
+            self.learn("", dict(pairs))
             return "&".join(f"{k}={self.value(k, v)}" for k, v in pairs)
         if ctype.endswith("json") or text.lstrip().startswith(("{", "[")):
             try:
                 data = json.loads(text)
             except ValueError:
                 return self.text(text)
+            self.learn("", data)
             return json.dumps(self.value("", data), indent=1, ensure_ascii=False)
         if "xml" in ctype or "saml" in text.lower()[:200]:
             return f"<{len(raw)} bytes of XML/SAML content, masked {self.mask(text)}>"
+        if ctype == "text/html":
+            text = HTML_INPUT.sub(self._html_input, text)
         return self.text(text)
+
+    def _html_input(self, match: re.Match[str]) -> str:
+        tag = match.group(0)
+        attrs = {m.group(1).lower(): m for m in HTML_ATTR.finditer(tag)}
+        if "name" not in attrs or "value" not in attrs:
+            return tag
+        name = html.unescape(attrs["name"].group(2).strip("\"'"))
+        value = html.unescape(attrs["value"].group(2).strip("\"'"))
+        masked = self.value(name, value)
+        if masked == value:
+            return tag
+        start, end = attrs["value"].span(2)
+        return tag[:start] + '"' + html.escape(str(masked)) + '"' + tag[end:]
 
 
 def _b64(segment: str) -> bytes:

@@ -118,3 +118,12 @@ def test_example_profiles_validate_and_keep_secrets_out(name):
         catalogue.load(contract)  # every contract it names has a catalogue
     # Every ${VAR} lands in the secrets the redactor masks.
     assert {f"value-of-{n.lower()}" for n in names} <= profile.secrets
+
+
+def test_error_codes_stay_readable_and_credential_codes_do_not():
+    r = Redactor(b"salt")
+    assert r.value("code", "invalid_requestor") == "invalid_requestor"  # an EEC code
+    assert r.value("code", 31003) == 31003  # a DSRA error code
+    assert r.value("code", "Q7XK2M9P").startswith("«fp:")  # an authentication code
+    assert r.value("user_code", "WDJB_MJHT").startswith("«fp:")  # only `code` itself may be an error
+    assert r.value("password", "my_secret_pw").startswith("«fp:")
