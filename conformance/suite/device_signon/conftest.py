@@ -5,16 +5,27 @@ approval, IAS sign-on with the activation token (I1), IAS password sign-on and r
 Variant ``rfc8628``: device authorization, token polling, verification page, userinfo, metadata.
 
 Approvals on the rfc8628 verification page go, by default, through the page itself as plain HTML
-form posts (``form#signin`` -> ``form#consent`` -> ``#result[data-result]``); one test drives it in
-a real browser (conformance/browser.py). A vendor whose page cannot be driven that way (captcha,
-single sign-on) names an approval hook in ``[device_signon]`` instead:
+form posts (``form#signin`` -> ``form#consent`` -> ``#result[data-result]``, the reference server's
+layout); one test drives it in a real browser (conformance/browser.py). A vendor whose page is laid
+out otherwise (RFC 8628 prescribes no layout), or cannot be driven that way (captcha, single
+sign-on), names an approval hook in ``[device_signon]`` instead:
 
     approval_hook_url = "https://vendor.example/test-hooks/device?user_code={user_code}&account={username}&action={action}"
     approval_hook_command = "vendor-approve --code {user_code} --user {username} --action {action}"
 
-The URL is called with POST (2xx = done), the command is run with the placeholders filled in
-(exit 0 = done); ``action`` is ``approve`` or ``deny``. With a hook the page tests that need the
-page itself still use the page.
+The URL is called with POST: 2xx = done, 4xx = the vendor refused (unknown, expired or used code,
+wrong password, throttled), anything else = the hook failed. The command is run from the current
+directory with the placeholders filled in and the account's password in ``$DSO_HOOK_PASSWORD``
+(never on the command line): exit 0 = done, 1 = refused, anything else = the hook failed.
+Placeholders: ``user_code`` (as the suite types it: the page tests also try lower case and no
+dash), ``username``, ``action`` (``approve`` or ``deny``), ``verification_url`` (absolute) and
+``python`` (the interpreter running the suite, for hooks written in Python).
+
+With a hook, the page tests run through it too (``page_driver = "hook"``, the default then):
+normalisation, throttling, used and expired codes become hook calls that must be refused; the
+wrong-password test needs ``approval_hook_signs_in = true`` (the hook types $DSO_HOOK_PASSWORD on
+the page); the consent-step and browser tests skip. ``page_driver = "forms"`` keeps the reference
+layout's form tests for a vendor whose page has that layout but also names a hook.
 
 Timings come from what the vendor advertises (expiresAfterMillis, pollingPeriodSeconds,
 expires_in, interval). The activation token's lifetime is not advertised: ``activation_token_ttl_s``
@@ -26,11 +37,14 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 import shlex
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote_plus
@@ -44,6 +58,7 @@ from conformance.checks import Blocked
 from conformance.http import Http
 from conformance.profile import Profile
 from conformance.redact import Redactor
+from conformance.suite.device_signon import timeline as expiry_timeline
 
 CONTRACT = "device_signon"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -401,23 +416,51 @@ class Dso:
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
         )
 
-    def page_approve(self, user_code: str, role: str = "primary", action: str = "approve") -> None:
-        """Approve (or deny) a user code: through the profile's hook if it names one, else the page."""
+    @property
+    def page_by_hook(self) -> bool:
+        """Whether the page tests drive the vendor's page through the approval hook (not the forms)."""
+        has_hook = bool(self.section.get("approval_hook_url") or self.section.get("approval_hook_command"))
+        return self.section.get("page_driver", "hook" if has_hook else "forms") == "hook" and has_hook
+
+    def hook(
+        self, user_code: str, role: str = "primary", action: str = "approve", password: str | None = None
+    ) -> bool:
+        """Run the profile's approval hook: True when done, False when the vendor refused."""
         acct = self.account(role)
-        values = {"user_code": user_code, "username": acct["username"], "action": action}
+        values = {
+            "user_code": user_code,
+            "username": acct["username"],
+            "action": action,
+            "verification_url": self.url("verification_url"),
+            "python": sys.executable,
+        }
         if self.section.get("approval_hook_url"):
             url = self.section["approval_hook_url"].format(**{k: quote_plus(v) for k, v in values.items()})
             resp = self.http.post(url)
-            if not 200 <= resp.status_code < 300:
-                raise Blocked(f"the approval hook failed (HTTP {resp.status_code})")
-            return
-        if self.section.get("approval_hook_command"):
-            cmd = self.section["approval_hook_command"].format(
-                **{k: shlex.quote(v) for k, v in values.items()}
+            if 200 <= resp.status_code < 300 or 400 <= resp.status_code < 500:
+                return resp.status_code < 300
+            raise Blocked(f"the approval hook failed (HTTP {resp.status_code})")
+        if not self.section.get("approval_hook_command"):
+            raise Blocked("the profile names no approval hook")
+        cmd = self.section["approval_hook_command"].format(**{k: shlex.quote(v) for k, v in values.items()})
+        env = {**os.environ, "DSO_HOOK_PASSWORD": acct["password"] if password is None else password}
+        try:
+            done = subprocess.run(  # noqa: S602 - the profile's own command line
+                cmd, shell=True, capture_output=True, timeout=60, check=False, env=env
             )
-            done = subprocess.run(cmd, shell=True, capture_output=True, timeout=60, check=False)  # noqa: S602
-            if done.returncode != 0:
-                raise Blocked(f"the approval hook command exited {done.returncode}")
+        except subprocess.TimeoutExpired:
+            raise Blocked("the approval hook command ran over 60 s") from None
+        if done.returncode in (0, 1):
+            return done.returncode == 0
+        last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+        why = self.redactor.text(last[:200])
+        raise Blocked(f"the approval hook command exited {done.returncode} {why}".strip())
+
+    def page_approve(self, user_code: str, role: str = "primary", action: str = "approve") -> None:
+        """Approve (or deny) a user code: through the profile's hook if it names one, else the page."""
+        if self.section.get("approval_hook_url") or self.section.get("approval_hook_command"):
+            if not self.hook(user_code, role, action):
+                raise Blocked(f"the approval hook reports the vendor refused the {action}")
             return
         consent = self.page_sign_in(user_code, role)
         done = self.page_decide(consent, action)
@@ -588,3 +631,39 @@ def code_alphabet_ok(code: str) -> tuple[bool, str]:
 @pytest.fixture(scope="session")
 def dso(profile: Profile, http: Http, redactor: Redactor) -> Dso:
     return Dso(profile, http, redactor)
+
+
+@pytest.fixture
+def outwait(dso: Dso, request: pytest.FixtureRequest) -> Callable[[float, str], None]:
+    """``outwait(seconds, what)`` skips the test unless it may wait that long on a vendor timing.
+
+    The one gate of waits on an advertised expiry or a widened interval (LONG_WAIT_S, longer only
+    with --include-slow): every test that outwaits such a timing asks for this fixture, which is
+    how benchmarks/device_timed_waits.py finds them.
+    """
+
+    def gate(seconds: float, what: str) -> None:
+        if not dso.wait_allowed(request, seconds):
+            pytest.skip(f"{what} ({seconds:g}s) is not awaited (use --include-slow)")
+
+    return gate
+
+
+@pytest.fixture(scope="session")
+def timeline(dso: Dso, request: pytest.FixtureRequest):
+    """The flows that must expire, each probed at its deadline in the background (timeline.py)."""
+    t = expiry_timeline.start(dso, lambda seconds: dso.wait_allowed(request, seconds))
+    yield t
+    t.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expiry_clocks_start_first(request: pytest.FixtureRequest) -> None:
+    # Before the first device_signon test, so that the expiry waits overlap the whole run.
+    if any("timeline" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        request.getfixturevalue("timeline")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The expiry tests block until their probes' deadlines: last, once every other test used that time.
+    items.sort(key=lambda item: "timeline" in getattr(item, "fixturenames", ()))

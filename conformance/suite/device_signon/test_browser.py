@@ -15,6 +15,8 @@ TIMEOUT_MS = 5000
 def test_browser_approval(dso, check):
     from conformance.browser import BrowserUnavailable, browser
 
+    if dso.page_by_hook:
+        pytest.skip("the page is driven through the approval hook: its layout is the vendor's own")
     acct = dso.account("primary")
     try:
         with browser() as b:
