@@ -532,6 +532,17 @@ def app(psso: Psso) -> App:
     return psso.app("first")
 
 
+@pytest.fixture(scope="session")
+def expiring(psso: Psso) -> dict[str, tuple[App, dict[str, Any]]]:
+    """The flows the expiry tests outwait, all started on first use: their clocks run together, so
+    the run sits out the longest lifetime once instead of each one in turn."""
+    code_app, profile_app = psso.app("first"), psso.app("first")
+    return {
+        "session": (code_app, psso.start_session(code_app)),  # an authentication code, never used
+        "signed_in": (profile_app, psso.authenticate(profile_app)),  # a regular profile
+    }
+
+
 @pytest.fixture
 def signed_in(psso: Psso, app: App) -> tuple[App, dict[str, Any]]:
     """The first application after a completed MVPD login of the primary account."""

@@ -194,8 +194,8 @@ def test_profiles_for_one_mvpd(psso, app, check):
 
 
 @req("PSSO-PRF-003")
-def test_profile_expires(psso, signed_in, check, request):
-    app, session = signed_in
+def test_profile_expires(psso, expiring, check, request):
+    app, session = expiring["signed_in"]
     m = psso.mvpd
     profile = profiles_of(app.profiles()).get(m)
     if not isinstance(profile, dict) or ms(profile.get("notAfter")) is None:

@@ -262,8 +262,8 @@ def test_authenticate_unknown_code(psso, check):
 
 
 @req("PSSO-SES-010")
-def test_session_code_expires(psso, app, check, request):
-    session = psso.start_session(app)
+def test_session_code_expires(psso, expiring, check, request):
+    app, session = expiring["session"]
     wait = (ms(session.get("notAfter")) or 0) / 1000 - time.time() + 0.3
     if wait > 120 and not request.config.getoption("include_slow"):
         pytest.skip(f"the code lives {wait:.0f}s; use --include-slow")
