@@ -416,9 +416,10 @@ async def _companion_decision(request: Request, action: str) -> Response:
         if claims is None and settings.approve_accept_operator_token and _operator(state, token):
             claims = {"accountId": primary_account_id(state)}
         if claims is None:
-            raise ApiError(
-                settings.approve_invalid_token_status, BAD_TOKEN, "invalid or expired access token"
-            )
+            # A valid token of the other kind (an operator's) is refused by its own rule (403), an
+            # unknown one as invalid: two behaviours, so a fault can break one without the other.
+            status = 403 if _operator(state, token) else settings.approve_invalid_token_status
+            raise ApiError(status, BAD_TOKEN, "invalid or expired access token")
         account_id = claims["accountId"]
         body = await _json(request)
         bind_to = account_id if settings.bind_to_approver else primary_account_id(state)
@@ -460,7 +461,9 @@ async def operator_approve(request: Request) -> Response:
             device = _companion(state, token)
             operator = {"azp": "device", "tenantId": device["tenantId"]} if device else None
         if operator is None:
-            raise ApiError(settings.operator_invalid_token_status, BAD_TOKEN, "invalid operator token")
+            # As on D3: a companion's valid token is refused by its own rule, an unknown one as invalid.
+            status = 403 if _companion(state, token) else settings.operator_invalid_token_status
+            raise ApiError(status, BAD_TOKEN, "invalid operator token")
         tenant = request.headers.get("nv-tenant-id")
         if not tenant:
             if settings.operator_require_tenant:
