@@ -127,3 +127,19 @@ def test_error_codes_stay_readable_and_credential_codes_do_not():
     assert r.value("code", "Q7XK2M9P").startswith("«fp:")  # an authentication code
     assert r.value("user_code", "WDJB_MJHT").startswith("«fp:")  # only `code` itself may be an error
     assert r.value("password", "my_secret_pw").startswith("«fp:")
+
+
+def test_hook_command_gets_its_secret_by_env_and_fails_in_one_masked_line():
+    from conformance import hooks
+    from conformance.checks import Blocked
+
+    r = Redactor(b"salt", {"pw-hook-secret-1"})
+    values = {"user": "a b;rm -rf x"}  # quoted as one shell word, never run
+    cmd = 'test "$HOOK_PW" = pw-hook-secret-1 && test {user} = "a b;rm -rf x"'
+    assert hooks.command(cmd, values, {"HOOK_PW": "pw-hook-secret-1"}, r, "hook", ok=(0,)) == 0
+    with pytest.raises(Blocked) as err:
+        hooks.command(
+            'echo "bad $HOOK_PW" >&2; exit 3', {}, {"HOOK_PW": "pw-hook-secret-1"}, r, "hook", (0, 1)
+        )
+    assert str(err.value).startswith("hook exited 3 bad «fp:") and "pw-hook" not in str(err.value)
+    assert hooks.url("https://v.test/h?u={user}", values) == "https://v.test/h?u=a%20b%3Brm%20-rf%20x"

@@ -37,10 +37,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
 import re
-import shlex
-import subprocess
 import sys
 import threading
 import time
@@ -52,6 +49,7 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
+from conformance import hooks
 from conformance.bodies import body_of, error_code, json_of  # noqa: F401 (tests import them from here)
 from conformance.bodies import form as encode_form
 from conformance.checks import Blocked
@@ -435,26 +433,15 @@ class Dso:
             "python": sys.executable,
         }
         if self.section.get("approval_hook_url"):
-            url = self.section["approval_hook_url"].format(**{k: quote_plus(v) for k, v in values.items()})
-            resp = self.http.post(url)
+            resp = self.http.post(hooks.url(self.section["approval_hook_url"], values))
             if 200 <= resp.status_code < 300 or 400 <= resp.status_code < 500:
                 return resp.status_code < 300
             raise Blocked(f"the approval hook failed (HTTP {resp.status_code})")
         if not self.section.get("approval_hook_command"):
             raise Blocked("the profile names no approval hook")
-        cmd = self.section["approval_hook_command"].format(**{k: shlex.quote(v) for k, v in values.items()})
-        env = {**os.environ, "DSO_HOOK_PASSWORD": acct["password"] if password is None else password}
-        try:
-            done = subprocess.run(  # noqa: S602 - the profile's own command line
-                cmd, shell=True, capture_output=True, timeout=60, check=False, env=env
-            )
-        except subprocess.TimeoutExpired:
-            raise Blocked("the approval hook command ran over 60 s") from None
-        if done.returncode in (0, 1):
-            return done.returncode == 0
-        last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
-        why = self.redactor.text(last[:200])
-        raise Blocked(f"the approval hook command exited {done.returncode} {why}".strip())
+        env = {"DSO_HOOK_PASSWORD": acct["password"] if password is None else password}
+        cmd, what = self.section["approval_hook_command"], "the approval hook command"
+        return hooks.command(cmd, values, env, self.redactor, what, ok=(0, 1)) == 0
 
     def page_approve(self, user_code: str, role: str = "primary", action: str = "approve") -> None:
         """Approve (or deny) a user code: through the profile's hook if it names one, else the page."""

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import secrets
-import shlex
-import subprocess
 import sys
 import time
 import uuid
@@ -30,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from joserfc import jwe
 from joserfc.jwk import RSAKey
 
+from conformance import hooks
 from conformance.bodies import body_of, error_code, json_of  # noqa: F401 (tests import them from here)
 from conformance.checks import Blocked
 from conformance.http import Http
@@ -471,25 +469,14 @@ class Psso:
         }
         cfg = self.login_cfg
         if cfg.get("hook_url"):
-            resp = self.http.post(cfg["hook_url"].format(**{k: quote(v, safe="") for k, v in values.items()}))
+            resp = self.http.post(hooks.url(cfg["hook_url"], values))
             if not 200 <= resp.status_code < 300:
                 raise Blocked(f"the MVPD login hook failed (HTTP {resp.status_code})")
             return
         if not cfg.get("hook_command"):
             raise Blocked("features.mvpd_login is 'hook' but [platform_sso.mvpd_login] names no hook")
-        cmd = cfg["hook_command"].format(**{k: shlex.quote(v) for k, v in values.items()})
-        env = {**os.environ, "PSSO_HOOK_PASSWORD": acct["password"]}
-        try:
-            done = subprocess.run(  # noqa: S602 - the profile's own command line
-                cmd, shell=True, capture_output=True, timeout=60, check=False, env=env
-            )
-        except subprocess.TimeoutExpired:
-            raise Blocked("the MVPD login hook command ran over 60 s") from None
-        if done.returncode != 0:
-            last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
-            raise Blocked(
-                f"the MVPD login hook exited {done.returncode} {self.redactor.text(last[:200])}".strip()
-            )
+        env = {"PSSO_HOOK_PASSWORD": acct["password"]}
+        hooks.command(cfg["hook_command"], values, env, self.redactor, "the MVPD login hook", (0,))
 
     def browser_authenticate(
         self, app: App, account: str = "primary", mvpd: str | None = None
