@@ -15,7 +15,7 @@ from reference_server.faults import ActiveFaults
 from reference_server.state import ServerState
 from reference_server.store import MemoryStore, Store
 
-# contract key -> module; each module has Settings.from_profile, seed(state) and routes(state).
+# contract key -> package; each has Settings.from_profile, Deviations, seed(state) and routes(state).
 CONTRACT_MODULES = {
     "ott_idp": "reference_server.ott_idp",
     "device_signon": "reference_server.device_signon",
@@ -51,6 +51,7 @@ def build_app(
         store=store or MemoryStore(),
         faults=ActiveFaults(faults),
         base_settings={c: m.Settings.from_profile(profile) for c, m in modules.items()},
+        base_deviations={c: m.Deviations() for c, m in modules.items() if hasattr(m, "Deviations")},
     )
     routes: list[Any] = [Route("/health", _health, methods=["GET"])]
     for module in modules.values():

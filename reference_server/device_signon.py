@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_server.faults import Reply
 from reference_server.keys import jwks
 from reference_server.oauth import hash_password, verify_password
+from reference_server.reply import Reply
 from reference_server.state import ServerState, state_of
 
 CONTRACT = "device_signon"

@@ -37,8 +37,8 @@ from reference_server.device_signon import (
     retry_after,
     well_formed,
 )
-from reference_server.faults import Reply
 from reference_server.oauth import NO_STORE, OAuthError, client_credentials, read_form, secrets_equal
+from reference_server.reply import Reply
 from reference_server.state import ServerState, state_of
 
 OPERATOR_ROLE = "dsra-operator"

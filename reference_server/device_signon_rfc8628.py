@@ -42,8 +42,8 @@ from reference_server.device_signon import (
     primary_account_id,
     retry_after,
 )
-from reference_server.faults import Reply
 from reference_server.oauth import NO_STORE, OAuthError, client_credentials, secrets_equal
+from reference_server.reply import Reply
 from reference_server.state import ServerState, state_of
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

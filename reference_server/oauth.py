@@ -13,12 +13,13 @@ from urllib.parse import unquote_plus
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from reference_server.faults import Reply
+from reference_server.endpoint import ProtocolError
+from reference_server.reply import Reply
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class OAuthError(Exception):
+class OAuthError(ProtocolError):
     """An RFC 6749 §5.2 error; ``reply()`` renders it."""
 
     def __init__(

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.routing import Route
 
-from reference_server.faults import Reply
 from reference_server.keys import jwks
 from reference_server.oauth import (
     NO_STORE,
@@ -31,6 +30,7 @@ from reference_server.oauth import (
     secrets_equal,
     verify_password,
 )
+from reference_server.reply import Reply
 from reference_server.state import ServerState, state_of
 
 CONTRACT = "ott_idp"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reference_server.faults import ActiveFaults, Reply
+from reference_server.endpoint import EndpointName
+from reference_server.faults import ActiveFaults
 from reference_server.keys import SigningKey
+from reference_server.reply import Reply
 from reference_server.store import MemoryStore, Store
 
 
@@ -21,28 +22,24 @@ class ServerState:
     store: Store = field(default_factory=MemoryStore)
     key: SigningKey = field(default_factory=SigningKey.generate)
     faults: ActiveFaults = field(default_factory=ActiveFaults)
-    base_settings: dict[str, Any] = field(default_factory=dict)  # contract -> settings dataclass
+    base_settings: dict[str, Any] = field(default_factory=dict)  # contract -> Settings
+    base_deviations: dict[str, Any] = field(default_factory=dict)  # contract -> Deviations (all off)
 
     def settings(self, contract: str) -> Any:
-        """The contract's settings as configured, with active faults' overrides applied."""
+        """The contract's settings as configured, with active ``configure=`` faults applied."""
         return self.faults.settings(contract, self.base_settings[contract])
+
+    def deviations(self, contract: str) -> Any:
+        """The contract's deliberate deviations: none unless a ``deviate=`` fault is active."""
+        base = self.base_deviations.get(contract)
+        return None if base is None else self.faults.deviations(contract, base)
 
     def section(self, contract: str) -> dict[str, Any]:
         return self.profile.get(contract, {})
 
-    def respond(self, endpoint: str, reply: Reply) -> Response:
+    def respond(self, endpoint: EndpointName, reply: Reply) -> Response:
         """The only way handlers answer: the fault seam sees every reply here."""
-        reply = self.faults.shape(endpoint, reply, self)
-        body, media_type = reply.body, reply.media_type
-        if isinstance(body, (dict, list)):
-            content = json.dumps(body, separators=(",", ":")).encode()
-            media_type = media_type or "application/json"
-        elif isinstance(body, str):
-            content = body.encode()
-            media_type = media_type or "text/html; charset=utf-8"
-        else:
-            content = body or b""
-        return Response(content, status_code=reply.status, headers=reply.headers, media_type=media_type)
+        return self.faults.shape(endpoint, reply, self).render()
 
 
 def state_of(request: Request) -> ServerState:

@@ -1,12 +1,15 @@
 """Named faults: the one seam where the reference server is made to misbehave on purpose.
 
 A fault breaks exactly one behaviour, so that the project's tests can show the suite notices.
-It does so in one of two ways, both applied here and nowhere else:
+It takes one of three forms, in this order of preference:
 
-- ``settings``: overrides of a contract's settings (the same knobs an operator could turn),
-  e.g. switching off the brute-force limit;
-- ``reply``: a transform of one endpoint's reply just before it is sent, e.g. dropping a header
-  or re-signing an id_token with a wrong issuer.
+- ``reply=``: a transform of one endpoint's reply just before it is sent (dropping a header,
+  answering 202 where 204 is due, re-signing an id_token with a wrong issuer). The endpoint is a
+  checked constant (``reference_server.endpoint.Endpoints``): a misspelt one fails at import.
+- ``deviate=``: switches of the contract's ``Deviations``, for what a reply cannot fake (throttling,
+  expiry, single use, state kept between requests). A clean server runs with every switch off; they
+  live apart from ``Settings`` so that settings stay what a real deployment configures.
+- ``configure=``: a deployment setting set wrongly (a brute-force limit of 0, a lifetime).
 
 Each contract declares its faults in its own module in this package.
 """
@@ -14,22 +17,17 @@ Each contract declares its faults in its own module in this package.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reference_server.endpoint import DECLARED, EndpointName
+from reference_server.reply import Reply
 
-@dataclass
-class Reply:
-    """What a handler wants to send; faults may reshape it before it becomes a Response."""
+ReplyTransform = Callable[[Reply, Any], None]  # (reply, server state) -> reshapes the reply in place
 
-    status: int
-    body: Any = None  # dict/list -> JSON, str -> text/html, bytes -> raw, None -> empty
-    headers: dict[str, str] = field(default_factory=dict)
-    media_type: str | None = None
-
-
-ReplyTransform = Callable[[Reply, Any], None]  # (reply, server state) -> mutates reply
+CONTRACTS = ("ott_idp", "device_signon", "platform_sso", "partner_sso")
 
 
 @dataclass(frozen=True)
@@ -38,8 +36,9 @@ class Fault:
     contract: str
     targets: tuple[str, ...]
     description: str
-    settings: dict[str, Any] = field(default_factory=dict)
-    endpoint: str | None = None
+    deviate: dict[str, Any] = field(default_factory=dict)
+    configure: dict[str, Any] = field(default_factory=dict)
+    endpoint: EndpointName | None = None
     reply: ReplyTransform | None = None
 
 
@@ -52,17 +51,35 @@ def register(
     targets: Iterable[str],
     description: str,
     *,
-    settings: dict[str, Any] | None = None,
-    endpoint: str | None = None,
+    deviate: dict[str, Any] | None = None,
+    configure: dict[str, Any] | None = None,
+    endpoint: EndpointName | None = None,
     reply: ReplyTransform | None = None,
+    settings: dict[str, Any] | None = None,  # TRANSITION: old form, removed once every contract moved
 ) -> Fault:
+    if settings:
+        configure = settings
+    if isinstance(endpoint, str):  # TRANSITION
+        endpoint = DECLARED.setdefault(endpoint, EndpointName(*endpoint.split(".", 1)))
     if name in REGISTRY:
         raise ValueError(f"fault {name!r} registered twice")
-    if (reply is None) == (not settings):
-        raise ValueError(f"fault {name!r} needs exactly one of settings= or reply=")
-    if reply is not None and endpoint is None:
-        raise ValueError(f"fault {name!r}: a reply transform needs its endpoint")
-    fault = Fault(name, contract, tuple(targets), description, dict(settings or {}), endpoint, reply)
+    if sum(bool(x) for x in (deviate, configure, reply)) != 1:
+        raise ValueError(f"fault {name!r} needs exactly one of reply=, deviate= or configure=")
+    if reply is not None:
+        if not isinstance(endpoint, EndpointName) or str(endpoint) not in DECLARED:
+            raise ValueError(f"fault {name!r}: reply= needs a declared endpoint constant, got {endpoint!r}")
+        if endpoint.contract != contract:
+            raise ValueError(f"fault {name!r} of {contract} reshapes {endpoint}, another contract's endpoint")
+    fault = Fault(
+        name,
+        contract,
+        tuple(targets),
+        description,
+        dict(deviate or {}),
+        dict(configure or {}),
+        endpoint,
+        reply,
+    )
     REGISTRY[name] = fault
     return fault
 
@@ -71,16 +88,29 @@ class UnknownFault(ValueError):
     pass
 
 
-def load_all() -> dict[str, Fault]:
-    """Import every contract's fault module (they register on import)."""
-    from reference_server.faults import ott_idp  # noqa: F401
+_loaded = False
 
-    for optional in ("device_signon", "platform_sso", "partner_sso"):
+
+def load_all() -> dict[str, Fault]:
+    """Import every contract's fault module (they register on import) and check their field names."""
+    global _loaded
+    if _loaded:
+        return REGISTRY
+    for contract in CONTRACTS:
         try:
-            __import__(f"reference_server.faults.{optional}")
+            importlib.import_module(f"reference_server.faults.{contract}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"reference_server.faults.{optional}":
+            if exc.name != f"reference_server.faults.{contract}":
                 raise
+    for fault in REGISTRY.values():
+        module = importlib.import_module(f"reference_server.{fault.contract}")
+        for kind, cls in (("deviate", getattr(module, "Deviations", None)), ("configure", module.Settings)):
+            given = getattr(fault, kind)
+            known = {f.name for f in dataclasses.fields(cls)} if cls is not None else set()
+            unknown = sorted(set(given) - known)
+            if unknown:
+                raise ValueError(f"fault {fault.name!r}: {kind}= names unknown fields {unknown}")
+    _loaded = True
     return REGISTRY
 
 
@@ -107,16 +137,23 @@ class ActiveFaults:
     def names(self) -> list[str]:
         return [f.name for f in self._faults]
 
-    def settings(self, contract: str, base: Any) -> Any:
-        """The contract's settings with every active fault's overrides applied."""
+    def _apply(self, contract: str, base: Any, kind: str) -> Any:
         overrides: dict[str, Any] = {}
         for f in self._faults:
-            if f.contract == contract and f.settings:
-                overrides.update(f.settings)
+            if f.contract == contract:
+                overrides.update(getattr(f, kind))
         return dataclasses.replace(base, **overrides) if overrides else base
 
-    def shape(self, endpoint: str, reply: Reply, state: Any) -> Reply:
+    def settings(self, contract: str, base: Any) -> Any:
+        """The contract's settings with every active ``configure=`` fault applied."""
+        return self._apply(contract, base, "configure")
+
+    def deviations(self, contract: str, base: Any) -> Any:
+        """The contract's deviations (all off when clean) with every active ``deviate=`` fault applied."""
+        return self._apply(contract, base, "deviate")
+
+    def shape(self, endpoint: EndpointName, reply: Reply, state: Any) -> Reply:
         for f in self._faults:
-            if f.reply is not None and f.endpoint == endpoint:
+            if f.reply is not None and str(f.endpoint) == str(endpoint):
                 f.reply(reply, state)
         return reply

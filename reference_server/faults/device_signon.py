@@ -11,7 +11,8 @@ from typing import Any
 
 import jwt
 
-from reference_server.faults import Reply, register
+from reference_server.faults import register
+from reference_server.reply import Reply
 
 C = "device_signon"
 CONFUSABLE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # vowels, 0/O, 1/I/L

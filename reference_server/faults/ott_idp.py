@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from reference_server.faults import Reply, register
+from reference_server.faults import register
+from reference_server.reply import Reply
 
 C = "ott_idp"
 TOKEN, SIGNUP, DISCOVERY, JWKS = "ott_idp.token", "ott_idp.signup", "ott_idp.discovery", "ott_idp.jwks"

@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from reference_server.faults import Reply, register
+from reference_server.faults import register
+from reference_server.reply import Reply
 
 C = "platform_sso"
 

@@ -23,11 +23,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_server.faults import Reply
 from reference_server.platform_sso import authn, config, dcr, decisions, logout, profiles, sessions
 from reference_server.platform_sso.context import ALL_METHODS, Call, Handler, endpoint, route
 from reference_server.platform_sso.errors import PassError
 from reference_server.platform_sso.settings import CONTRACT, Mvpd, Settings
+from reference_server.reply import Reply
 from reference_server.state import ServerState
 
 __all__ = ["CONTRACT", "Mvpd", "Settings", "api_routes", "routes", "seed"]

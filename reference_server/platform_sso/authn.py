@@ -17,11 +17,11 @@ import secrets
 from typing import Any
 from urllib.parse import quote
 
-from reference_server.faults import Reply
 from reference_server.oauth import hash_password, verify_password
 from reference_server.platform_sso import context, model, sessions
 from reference_server.platform_sso.context import Call, html_page
 from reference_server.platform_sso.errors import HtmlError
+from reference_server.reply import Reply
 from reference_server.store import Store
 
 PAGE_HEADERS = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_server.faults import Reply
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError
+from reference_server.reply import Reply
 
 _CATEGORY = {
     "MobilePhone": "mobile",

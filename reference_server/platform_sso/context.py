@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_server.faults import Reply
 from reference_server.oauth import OAuthError
 from reference_server.platform_sso import headers, identity, throttle
 from reference_server.platform_sso.errors import HtmlError, PassError
 from reference_server.platform_sso.settings import Settings
+from reference_server.reply import Reply
 from reference_server.state import ServerState, state_of
 from reference_server.store import Store
 

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 
-from reference_server.faults import Reply
 from reference_server.oauth import NO_STORE, OAuthError, secrets_equal
 from reference_server.platform_sso import headers
 from reference_server.platform_sso.context import Call, token_key
 from reference_server.platform_sso.errors import PassError
+from reference_server.reply import Reply
 
 GRANT = "client_credentials"
 

@@ -15,11 +15,11 @@ import time
 import uuid
 from typing import Any
 
-from reference_server.faults import Reply
 from reference_server.keys import jwks
 from reference_server.platform_sso import model, sessions
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError, error_object
+from reference_server.reply import Reply
 
 
 async def _resources(call: Call) -> list[str]:

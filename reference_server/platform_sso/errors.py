@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reference_server.faults import Reply
+from reference_server.reply import Reply
 
 HELP_URL = "https://experienceleague.adobe.com/docs/pass/authentication/auth-features/error-reportn/enhanced-error-codes.html"
 ACTIONS = ("none", "configuration", "application-registration", "authentication", "authorization", "retry")

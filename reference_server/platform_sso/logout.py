@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from reference_server.faults import Reply
 from reference_server.platform_sso import model, sessions
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError
+from reference_server.reply import Reply
 
 
 async def logout(call: Call) -> Reply:

@@ -15,10 +15,10 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from reference_server.faults import Reply
 from reference_server.platform_sso import headers, model
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError
+from reference_server.reply import Reply
 
 PARAMS = ("mvpd", "domainName", "redirectUrl")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from reference_server.faults import Reply
 from reference_server.platform_sso.settings import Settings
+from reference_server.reply import Reply
 from reference_server.store import Store
 
 PAGE = (
