@@ -1,0 +1,62 @@
+"""The sign-up endpoint: the token endpoint's form shape; 201 means the new customer can sign in now."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from reference_server.endpoint import Call
+from reference_server.oauth import NO_STORE, OAuthError
+from reference_server.ott_idp.accounts import new_user, user_key
+from reference_server.ott_idp.clients import authenticate_client
+from reference_server.ott_idp.params import read_params
+from reference_server.reply import Reply
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def register(call: Call) -> Reply:
+    """A new account from an email address, a password and an optional name."""
+    deviations, store = call.deviations, call.store
+    form = await read_params(call)
+    if not deviations.signup_skips_client_auth:
+        authenticate_client(call, form)
+    username, password = (form.get("username") or "").strip(), form.get("password") or ""
+    if not username or not password:
+        raise OAuthError("invalid_request", "username and password are required")
+    if not EMAIL.match(username) and not deviations.signup_accepts_any_username:
+        raise OAuthError("invalid_request", "username must be an email address")
+    min_length = call.settings.password_min_length
+    if len(password) < min_length:
+        raise OAuthError("invalid_request", f"password must have at least {min_length} characters")
+    name = (
+        form.get("name")
+        or " ".join(p for p in (form.get("given_name"), form.get("family_name")) if p)
+        or None
+    )
+    user = new_user(username, password, None if deviations.signup_drops_name else name)
+    key = user_key(username, deviations)
+    if deviations.signup_overwrites:
+        store.put(key, user)
+    elif deviations.signup_check_then_write:
+        await _check_then_write(call, key, user)
+    elif not store.add(key, user):
+        raise _exists()
+    if deviations.signup_forgets:
+        store.pop(key)
+    body = {"sub": user["sub"]}
+    if deviations.signup_echoes_password:
+        body.update(username=username, password=password)
+    return Reply(201, body, dict(NO_STORE))
+
+
+def _exists() -> OAuthError:
+    return OAuthError("invalid_request", "an account with this email already exists", 409)
+
+
+async def _check_then_write(call: Call, key: str, user: dict) -> None:
+    """The race OTT-SIGNUP-014 looks for: two parallel sign-ups both pass the check, both write."""
+    if call.store.get(key) is not None:
+        raise _exists()
+    await asyncio.sleep(0.05)
+    call.store.put(key, user)
