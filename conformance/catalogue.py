@@ -14,7 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CATALOGUE_DIR = Path(__file__).parent / "catalogue"
+from conformance import resources
+
+CATALOGUE_DIR = resources.catalogue_dir()
 LEVELS = ("MUST", "SHOULD", "MAY")
 STATUSES = ("CONFIRMED", "DOC-CONFLICT", "PROPOSED", "INFERRED")
 CONTRACTS = ("ott_idp", "device_signon", "platform_sso", "partner_sso")

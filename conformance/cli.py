@@ -52,10 +52,12 @@ def run(profile, contracts, report_dir, faults, workers, include_slow, verbose) 
     """Run the suite and write report.html, results.json and junit.xml."""
     _check_contracts(contracts)
     path = profile or str(REFERENCE_PROFILE)
-    try:
-        loaded = load(path)
-    except ProfileError as exc:
-        _die(str(exc))
+    found = problems(path)
+    for line in found[:-1]:  # every problem, so one edit fixes them all; _die exits after the last
+        click.echo(f"conformance: {line}", err=True)
+    if found:
+        _die(found[-1])
+    loaded = load(path)
     if faults and not loaded.embedded:
         _die("--fault applies to the embedded reference server only (the profile names a vendor)")
     if faults:

@@ -7,18 +7,17 @@ to ``#/components/schemas/Name`` resolves inside the document it came from.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+from conformance import resources
 
 
 @cache
 def document(contract: str) -> dict[str, Any]:
-    return yaml.safe_load((SCHEMA_DIR / f"{contract}.openapi.yaml").read_text())
+    return yaml.safe_load(resources.schema_path(f"{contract}.openapi.yaml").read_text())
 
 
 @cache

@@ -9,6 +9,7 @@ says it implements, which then count at their full level).
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import os
@@ -21,9 +22,10 @@ from urllib.parse import urljoin
 
 import jsonschema
 
-ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_PATH = ROOT / "schemas" / "profile.schema.json"
-REFERENCE_PROFILE = ROOT / "profiles" / "reference.toml"
+from conformance import resources
+
+SCHEMA_PATH = resources.schema_path("profile.schema.json")
+REFERENCE_PROFILE = resources.profile_path("reference.toml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # Keys whose values are credentials or personal data whatever their origin.
 SENSITIVE_KEY = re.compile(r"(password|secret|token|private|username|email|^name$|account_?id|pem)", re.I)
@@ -178,6 +180,9 @@ def validate(data: dict[str, Any], label: str) -> list[str]:
     )
     found = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            found.extend(f"{label}: {line}" for line in _unknown_keys(err))
+            continue
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         found.append(f"{label}: {where}: {err.message}")
     target = data.get("target", {})
@@ -189,6 +194,28 @@ def validate(data: dict[str, Any], label: str) -> list[str]:
                         f"{label}: {c}.{k} is relative but target has neither base_url nor embedded = true"
                     )
     return found
+
+
+def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
+    """One line per key the schema does not know, naming its table and the closest known key.
+
+    A misspelt key would otherwise be dropped silently and surface mid-run as a blocked test.
+    """
+    known = sorted(err.schema.get("properties", {}))
+    path = list(err.absolute_path)
+    what = f"{_table(path)} unknown key" if path else "unknown top-level key"
+    lines = []
+    for key in sorted(set(err.instance) - set(known)):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        lines.append(f"{what} {key!r} ({hint})")
+    return lines
+
+
+def _table(path: list[str | int]) -> str:
+    """The TOML table a user edits: ``[device_signon.features]``, ``[device_signon.accounts[0]]``."""
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return f"[{name}]"
 
 
 def with_base_url(profile: Profile, base_url: str) -> Profile:

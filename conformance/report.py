@@ -12,11 +12,11 @@ from typing import Any
 
 import jinja2
 
-from conformance import __version__
+from conformance import __version__, resources
 from conformance.redact import Redactor
 from conformance.results import STATUSES, RunResult, write_json, write_junit
 
-TEMPLATE_DIR = Path(__file__).parent / "reports"
+TEMPLATE_DIR = resources.report_templates_dir()
 
 
 def write_all(directory: Path, run: RunResult, meta: dict[str, Any], redactor: Redactor) -> None:

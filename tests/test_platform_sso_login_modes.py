@@ -28,9 +28,10 @@ def _profile(tmp_path, mode: str):
     text, n = re.subn(r'(?m)^mvpd_login = "form"', f'mvpd_login = "{mode}"', text)
     assert n == 1
     if mode == "hook":
-        text = text.replace(
-            "[platform_sso.mvpd_login]\n", f"[platform_sso.mvpd_login]\nhook_command = {HOOK}\n"
-        )
+        # The table header, not a comment that mentions it: an unknown key is now refused.
+        header = "[platform_sso.mvpd_login]\n"
+        text, n = re.subn(f"(?m)^{re.escape(header)}", f"{header}hook_command = {HOOK}\n", text)
+        assert n == 1
     path = tmp_path / f"reference-{mode}.toml"
     path.write_text(text)
     return path
