@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 import re
 import time
@@ -28,6 +29,7 @@ from openapi_spec_validator import validate
 from conformance import catalogue, openapi
 from conformance.profile import REFERENCE_PROFILE, load
 from reference_server.faults import for_contract
+from reference_server.platform_sso import ENDPOINTS, Deviations, Settings, api_routes, endpoints_for
 from reference_server.server import EmbeddedServer
 
 C = "platform_sso"
@@ -257,6 +259,22 @@ def test_catalogue_faults_and_schemas_agree():
     for path in (ROOT / "schemas" / C).glob("*.schema.json"):
         jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
     assert yaml.safe_load((ROOT / "schemas" / f"{C}.openapi.yaml").read_text())["openapi"].startswith("3.1")
+
+
+def test_clean_server_has_no_deviation():
+    """Deviations exist only for faults: every switch is off unless a fault turns it on."""
+    assert not any(dataclasses.asdict(Deviations()).values())
+
+
+def test_another_contract_mounts_the_same_endpoints():
+    """partner_sso serves the REST API v2 handlers under its own contract key and endpoint names."""
+    names = endpoints_for("psso_mount_test")
+    assert endpoints_for("psso_mount_test") is names
+    routes = api_routes("psso_mount_test", Settings(), catch_all=False)
+    handlers = {route.endpoint.__name__ for route in routes}
+    assert "psso_mount_test_dcr_register" in handlers
+    assert not any(name.startswith(f"{C}_") for name in handlers)
+    assert str(names.logout) == "psso_mount_test.logout" and str(ENDPOINTS.logout) == f"{C}.logout"
 
 
 def test_header_payload_schemas_describe_what_the_suite_sends(section):

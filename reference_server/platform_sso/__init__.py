@@ -8,10 +8,8 @@ Spec: ../shared/specs/adobe-pass-v2.md; choices on its documented inconsistencie
 each module. ``api_routes(contract, settings)`` lets another contract (partner_sso) mount the same
 core under its own contract key.
 
-Endpoint keys (the fault seam): ``platform_sso.<name>`` with name in dcr_register, dcr_token,
-configuration, sessions_create, sessions_resume, sessions_retrieve, authenticate, mvpd_login,
-mvpd_logout, landing, profiles, profiles_mvpd, profiles_code, decisions_authorize,
-decisions_preauthorize, logout, media_token_jwks, not_found.
+Endpoint names (the fault seam): ``ENDPOINTS`` (``context.NAMES``); another contract gets the same
+names under its own key from ``endpoints_for(contract)``.
 """
 
 from __future__ import annotations
@@ -23,14 +21,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reference_server.endpoint import ALL_METHODS, route
 from reference_server.platform_sso import authn, config, dcr, decisions, logout, profiles, sessions
-from reference_server.platform_sso.context import ALL_METHODS, Call, Handler, endpoint, route
+from reference_server.platform_sso.context import ENDPOINTS, Call, Handler, endpoint, endpoints_for
 from reference_server.platform_sso.errors import PassError
-from reference_server.platform_sso.settings import CONTRACT, Mvpd, Settings
+from reference_server.platform_sso.settings import CONTRACT, Deviations, Mvpd, Settings
 from reference_server.reply import Reply
 from reference_server.state import ServerState
 
-__all__ = ["CONTRACT", "Mvpd", "Settings", "api_routes", "routes", "seed"]
+__all__ = [
+    "CONTRACT",
+    "ENDPOINTS",
+    "Deviations",
+    "Mvpd",
+    "Settings",
+    "api_routes",
+    "endpoints_for",
+    "routes",
+    "seed",
+]
 
 DEVICE = {"device_id": "required", "device_info": "validate"}
 
@@ -46,9 +55,10 @@ async def _not_found(call: Call) -> Reply:
 
 def api_routes(contract: str, s: Settings, *, catch_all: bool = True) -> list[Route]:
     api, o = s.api_base, s.dcr_base
+    names = endpoints_for(contract)
 
     def ep(name: str, fn: Handler, methods: Sequence[str], **kw: Any) -> Callable:
-        return endpoint(contract, name, fn, methods, **kw)
+        return endpoint(getattr(names, name), fn, methods, **kw)
 
     resume = ep("sessions_resume", sessions.resume, ("POST",))
     retrieve = ep("sessions_retrieve", sessions.retrieve, ("GET",))

@@ -11,6 +11,7 @@ from typing import Any
 
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError
+from reference_server.platform_sso.settings import Mvpd
 from reference_server.reply import Reply
 
 _CATEGORY = {
@@ -25,21 +26,22 @@ _CATEGORY = {
 }
 
 
+def mvpd_entry(m: Mvpd) -> dict[str, Any]:
+    """One MVPD as Configuration lists it."""
+    entry: dict[str, Any] = {"id": m.id, "displayName": m.display_name or m.id}
+    if m.logo_url:
+        entry["logoUrl"] = m.logo_url
+    return entry
+
+
 async def configuration(call: Call) -> Reply:
     s = call.settings
-    if call.device is None and not s.configuration_headers_optional:
+    if call.device is None and call.deviations.configuration_requires_device_identifier:
         raise PassError("invalid_header_device_identifier", "AP-Device-Identifier is required")
     info = call.device_info or {}
     hardware = info.get("primaryHardwareType") or info.get("type") or "unknown"
     os_name = info.get("osName") or "Unknown"
-    mvpds: list[dict[str, Any]] = []
-    for m in s.mvpds:
-        if not m.active and s.configuration_hides_inactive:
-            continue
-        entry: dict[str, Any] = {"id": m.id, "displayName": m.display_name or m.id}
-        if m.logo_url:
-            entry["logoUrl"] = m.logo_url
-        mvpds.append(entry)
+    mvpds = [mvpd_entry(m) for m in s.mvpds if m.active]
     body = {
         "device": str(hardware).lower(),
         "clientType": "rest_api_v2",

@@ -50,11 +50,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _statement_claims(call: Call, statement: str) -> dict[str, Any]:
-    s = call.settings
+    s, d = call.settings, call.deviations
     invalid = OAuthError("invalid_software_statement", "the software statement is not a valid signed JWT")
     options = {"verify_aud": False, "verify_iat": False, "verify_sub": False, "verify_jti": False}
     try:
-        if not s.verify_statement_signature:
+        if d.skip_statement_signature_check:
             claims = jwt.decode(statement, options={"verify_signature": False, **options})
         else:
             alg = jwt.get_unverified_header(statement).get("alg")
@@ -75,7 +75,7 @@ def _statement_claims(call: Call, statement: str) -> dict[str, Any]:
         raise invalid
     if not isinstance(claims.get("software_id"), str) or not claims["software_id"]:
         raise OAuthError("invalid_software_statement", "the software statement has no software_id")
-    if s.check_revocation and claims["software_id"] in s.revoked_software_ids:
+    if not d.skip_revocation_check and claims["software_id"] in s.revoked_software_ids:
         raise OAuthError("unapproved_software_statement", "the software statement was revoked")
     scopes = claims.get("scopes")
     if isinstance(scopes, str):
@@ -99,7 +99,7 @@ def _domain_allows(host: str, domains: list[str]) -> bool:
 
 
 async def register(call: Call) -> Reply:
-    s = call.settings
+    s, d = call.settings, call.deviations
     content_type = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise OAuthError("invalid_request", "the body must be application/json")
@@ -112,7 +112,7 @@ async def register(call: Call) -> Reply:
         raise OAuthError("invalid_request", "the body is not a JSON object")
     statement = body.get("software_statement")
     if not statement:
-        if s.require_software_statement:
+        if not d.accept_missing_software_statement:
             raise OAuthError("invalid_request", "software_statement is required")
         claims: dict[str, Any] = {
             "software_id": "unregistered",
@@ -127,7 +127,7 @@ async def register(call: Call) -> Reply:
         parts = urlsplit(redirect_uri) if isinstance(redirect_uri, str) else None
         if parts is None or not parts.scheme or not parts.hostname or any(c.isspace() for c in redirect_uri):
             raise OAuthError("invalid_redirect_uri", "redirect_uri is not an absolute URI")
-        if s.check_redirect_uri_domain and not _domain_allows(
+        if not d.skip_redirect_uri_domain_check and not _domain_allows(
             parts.hostname, list(claims.get("domains") or [])
         ):
             raise OAuthError("invalid_redirect_uri", "redirect_uri is outside the application's domains")
@@ -158,14 +158,14 @@ async def register(call: Call) -> Reply:
 
 def _device_info(call: Call) -> None:
     try:
-        if call.settings.validate_device_info:
+        if not call.deviations.ignore_malformed_device_info:
             headers.device_info(call.request.headers.get("x-device-info"))
     except PassError:
         raise OAuthError("invalid_request", "X-Device-Info must be Base64 of a JSON object") from None
 
 
 async def token(call: Call) -> Reply:
-    s = call.settings
+    s, d = call.settings, call.deviations
     _device_info(call)
     content_type = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
     pairs: list[tuple[str, str]] = []
@@ -173,17 +173,17 @@ async def token(call: Call) -> Reply:
         pairs.extend((k, str(v)) for k, v in (await call.request.form()).multi_items())
     if s.dcr_token_query_params:  # [OD] models the parameters as query parameters (§8 #9)
         pairs.extend(call.request.query_params.multi_items())
-    params = _no_duplicates(pairs) if s.reject_duplicate_params else dict(pairs)
+    params = dict(pairs) if d.accept_duplicate_params else _no_duplicates(pairs)
     client_id, client_secret = params.get("client_id"), params.get("client_secret")
-    grant_type = params.get("grant_type") or (None if s.require_grant_type else GRANT)
+    grant_type = params.get("grant_type") or (GRANT if d.default_missing_grant_type else None)
     if not client_id or not client_secret or not grant_type:
         raise OAuthError("invalid_request", "client_id, client_secret and grant_type are required")
     client = call.store.get(f"psso:client:{client_id}")
     expected = client["secret_sha256"] if client else secrets.token_hex(32)
     given = hashlib.sha256(client_secret.encode()).hexdigest()
-    if client is None or (not secrets_equal(given, expected) and s.check_client_secret):
+    if client is None or (not secrets_equal(given, expected) and not d.skip_client_secret_check):
         raise OAuthError("invalid_client", "unknown client or wrong client_secret")
-    if grant_type != GRANT and s.check_grant_type:
+    if grant_type != GRANT and not d.accept_any_grant_type:
         raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
     now = time.time()
     token_id = str(uuid.uuid4())

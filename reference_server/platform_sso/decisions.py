@@ -23,7 +23,6 @@ from reference_server.reply import Reply
 
 
 async def _resources(call: Call) -> list[str]:
-    s = call.settings
     try:
         body = json.loads(await call.request.body() or b"null")
     except ValueError:
@@ -31,7 +30,7 @@ async def _resources(call: Call) -> list[str]:
     resources = body.get("resources") if isinstance(body, dict) else None
     if isinstance(resources, list) and all(isinstance(r, str) and r.strip() for r in resources) and resources:
         return resources
-    if not s.validate_resources:
+    if call.deviations.accept_malformed_resources:
         return [r for r in resources if isinstance(r, str)] if isinstance(resources, list) else []
     raise PassError("invalid_parameter_resources", "resources must be a non-empty array of strings")
 
@@ -70,21 +69,21 @@ def _denied(item: dict[str, Any], code: str, details: str | None = None) -> dict
 
 
 async def _decide(call: Call, authorize: bool) -> Reply:
-    s = call.settings
+    s, d = call.settings, call.deviations
     mvpd = call.request.path_params["mvpd"]
     resources = await _resources(call)
     sessions.check_mvpd(call, mvpd)
     limit = s.max_authorize_resources if authorize else s.max_preauthorize_resources
     if len(resources) > limit:
-        if not s.limit_resources:
+        if d.too_many_resources_empty_list:
             return Reply(200, {"decisions": []})  # the pre-3.4.0 bug: an empty list
         detail = f"at most {limit} resources per request"
         return Reply(
             200,
             {"decisions": [_denied(_item(call, mvpd, r), "too_many_resources", detail) for r in resources]},
         )
-    profile, expired = model.find(call, mvpd, sso=s.decisions_find_sso_profile)
-    if (profile is None or expired) and not s.require_profile_for_decisions:
+    profile, expired = model.find(call, mvpd, sso=not d.decisions_ignore_sso)
+    if (profile is None or expired) and d.permit_without_profile:
         profile, expired = {"attributes": {"userID": {"value": "anonymous"}}}, False
     if profile is None or expired:
         code = "authenticated_profile_expired" if expired else "authenticated_profile_missing"
@@ -97,12 +96,12 @@ async def _decide(call: Call, authorize: bool) -> Reply:
         if resource in denied_resources:
             code = "authorization_denied_by_mvpd" if authorize else "preauthorization_denied_by_mvpd"
             detail = f"Your subscription package does not include {resource!r}"
-            if not s.deny_at_item_level:
+            if d.deny_top_level:
                 raise PassError(code, detail)
             decisions.append(_denied(item, code, detail))
             continue
         item["authorized"] = True
-        if authorize or not s.preauthorize_without_token:
+        if authorize or d.preauthorize_with_token:
             item["token"] = media_token(call, mvpd, resource, profile)
         if authorize:
             now = model.now_ms()

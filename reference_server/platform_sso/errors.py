@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reference_server.endpoint import ProtocolError
+from reference_server.platform_sso import pages
 from reference_server.reply import Reply
 
 HELP_URL = "https://experienceleague.adobe.com/docs/pass/authentication/auth-features/error-reportn/enhanced-error-codes.html"
@@ -76,7 +78,7 @@ def error_object(code: str, details: str | None = None, status: int | None = Non
     return body
 
 
-class PassError(Exception):
+class PassError(ProtocolError):
     """A top-level EEC error; ``reply()`` renders it as the whole JSON body."""
 
     def __init__(
@@ -95,9 +97,12 @@ class PassError(Exception):
         return Reply(self.status, error_object(self.code, self.details, self.status), dict(self.headers))
 
 
-class HtmlError(Exception):
+class HtmlError(ProtocolError):
     """An error of the user-agent endpoints: ``text/html`` body, no EEC (spec §4.5)."""
 
     def __init__(self, status: int, title: str, text: str) -> None:
         super().__init__(title)
         self.status, self.title, self.text = status, title, text
+
+    def reply(self) -> Reply:
+        return pages.message(self.title, self.text, self.status)

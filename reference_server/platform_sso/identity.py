@@ -28,7 +28,7 @@ from joserfc.jwk import ECKey, RSAKey
 from starlette.requests import Request
 
 from reference_server.platform_sso.errors import PassError
-from reference_server.platform_sso.settings import Settings
+from reference_server.platform_sso.settings import Deviations, Settings
 
 HEADER = "adobe-subject-token"
 ROKU_HEADER = "x-roku-reserved-roku-connect-token"
@@ -69,14 +69,13 @@ def _verify_jws(token: str, keys: tuple[str, ...], algorithms: tuple[str, ...], 
 
 
 @lru_cache(maxsize=4096)
-def _claims(token: str, s: Settings) -> str | None:
+def _claims(token: str, s: Settings, d: Deviations) -> str | None:
     """The token's claim set as JSON when it is authentic (time checks are made by the caller)."""
+    verify = not d.skip_subject_token_signature_check
     try:
         parts = token.count(".")
         if parts == 2 and s.accept_jws_subject_token:
-            claims = _verify_jws(
-                token, s.identity_jws_keys, s.identity_jws_algorithms, s.verify_subject_token_signature
-            )
+            claims = _verify_jws(token, s.identity_jws_keys, s.identity_jws_algorithms, verify)
         elif parts == 4 and s.accept_jwe_subject_token:
             registry = jwe.JWERegistry(algorithms=[*s.identity_jwe_algorithms, *s.identity_jwe_encryptions])
             claims = None
@@ -87,9 +86,7 @@ def _claims(token: str, s: Settings) -> str | None:
                     continue
                 text = (plaintext or b"").decode("utf-8").strip()
                 if text.count(".") == 2 and not text.startswith("{"):
-                    claims = _verify_jws(
-                        text, s.identity_jws_keys, s.identity_jws_algorithms, s.verify_subject_token_signature
-                    )
+                    claims = _verify_jws(text, s.identity_jws_keys, s.identity_jws_algorithms, verify)
                 else:
                     claims = json.loads(text)
                 break
@@ -100,8 +97,8 @@ def _claims(token: str, s: Settings) -> str | None:
     return json.dumps(claims) if isinstance(claims, dict) else None
 
 
-def _timely(claims: dict[str, Any], s: Settings) -> bool:
-    if not s.check_subject_token_expiry:
+def _timely(claims: dict[str, Any], s: Settings, d: Deviations) -> bool:
+    if d.skip_subject_token_expiry_check:
         return True
     now = time.time()
     exp, nbf = claims.get("exp"), claims.get("nbf")
@@ -120,35 +117,35 @@ def _trusted(claims: dict[str, Any], s: Settings) -> bool:
     return isinstance(subject, str) and bool(subject.strip())
 
 
-def verify(token: str, s: Settings) -> dict[str, Any] | None:
+def verify(token: str, s: Settings, d: Deviations) -> dict[str, Any] | None:
     """The claims of a valid subject token, else None."""
-    raw = _claims(token.strip(), s)
+    raw = _claims(token.strip(), s, d)
     if raw is None:
         return None
     claims = json.loads(raw)
-    return claims if _timely(claims, s) and _trusted(claims, s) else None
+    return claims if _timely(claims, s, d) and _trusted(claims, s) else None
 
 
-def identity_key(claims: dict[str, Any], s: Settings) -> str:
+def identity_key(claims: dict[str, Any], s: Settings, d: Deviations) -> str:
     """The platform identity SSO profiles are shared under: issuer and platform user."""
     who = (
-        f"{claims.get('iss')}\x00{claims.get(s.identity_claim)}"
-        if s.sso_key_includes_subject
-        else claims.get("iss")
+        claims.get("iss")
+        if d.sso_keyed_by_issuer_only
+        else f"{claims.get('iss')}\x00{claims.get(s.identity_claim)}"
     )
     return hashlib.sha256(str(who).encode()).hexdigest()[:32]
 
 
-def identity_of(request: Request, s: Settings) -> str | None:
+def identity_of(request: Request, s: Settings, d: Deviations) -> str | None:
     """The request's platform identity key, or None (missing, invalid or expired token)."""
     names = (HEADER, ROKU_HEADER) if s.accept_roku_connect_token else (HEADER,)
     for name in names:
         token = request.headers.get(name)
         if not token or not token.strip():
             continue
-        claims = verify(token, s)
+        claims = verify(token, s, d)
         if claims is not None:
-            return identity_key(claims, s)
-        if not s.tolerate_bad_subject_token and token.count(".") not in (2, 4):
+            return identity_key(claims, s, d)
+        if d.reject_garbage_subject_token and token.count(".") not in (2, 4):
             raise PassError("invalid_header_subject_token", f"{name} is not a JWS or JWE")
     return None

@@ -19,12 +19,12 @@ from reference_server.reply import Reply
 
 
 async def logout(call: Call) -> Reply:
-    s = call.settings
+    s, d = call.settings, call.deviations
     mvpd_id = call.request.path_params["mvpd"]
     redirect = call.request.query_params.get("redirectUrl", "").strip()
     if not redirect and s.logout_requires_redirect_url:
         raise PassError("invalid_parameter_redirect_url", "redirectUrl is required")
-    if redirect and s.validate_redirect_url and not sessions.valid_url(redirect):
+    if redirect and not d.skip_redirect_url_check and not sessions.valid_url(redirect):
         raise PassError("invalid_parameter_redirect_url", "redirectUrl must be an absolute URL")
     sessions.check_mvpd(call, mvpd_id)
     mvpd = s.mvpd(mvpd_id)
@@ -32,7 +32,7 @@ async def logout(call: Call) -> Reply:
     action: dict[str, str] = {"mvpd": mvpd_id}
     if served is None:
         action.update(actionName="invalid", actionType="none")
-    elif (mvpd is not None and mvpd.logout) or not s.honour_mvpd_logout_endpoint:
+    elif (mvpd is not None and mvpd.logout) or d.ignore_mvpd_logout_endpoint:
         query = {"requestor_id": call.sp, "mso_id": mvpd_id}
         if redirect:
             query["redirect_url"] = redirect

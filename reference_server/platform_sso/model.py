@@ -18,8 +18,7 @@ import time
 from typing import Any
 
 from reference_server.platform_sso.context import Call
-from reference_server.platform_sso.settings import Settings
-from reference_server.store import Store
+from reference_server.platform_sso.settings import Deviations, Settings
 
 REGULAR, PLATFORM_SSO = "regular", "platformSSO"
 
@@ -28,9 +27,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def profile_key(s: Settings, sp: str, client_id: str, device: str | None, mvpd: str) -> str:
-    client = client_id if s.bind_profiles_to_client else "*"
-    dev = (device or "none") if s.bind_profiles_to_device else "*"
+def profile_key(d: Deviations, sp: str, client_id: str, device: str | None, mvpd: str) -> str:
+    client = "*" if d.share_profiles_across_clients else client_id
+    dev = "*" if d.share_profiles_across_devices else (device or "none")
     return f"psso:prf:{sp}:{client}:{dev}:{mvpd}"
 
 
@@ -47,10 +46,9 @@ def _ttl(record: dict[str, Any], s: Settings) -> float:
     return max(0.0, (record["notAfter"] - now_ms()) / 1000) + s.expired_profile_grace_s
 
 
-def save_profile(
-    store: Store, s: Settings, session: dict[str, Any], account: dict[str, Any], mvpd: str
-) -> str:
+def save_profile(call: Call, session: dict[str, Any], account: dict[str, Any], mvpd: str) -> str:
     """Save the regular profile an MVPD login produced (+ its SSO link); returns its store key."""
+    s, store = call.settings, call.store
     now = now_ms()
     uid = user_id(account["username"], mvpd)
     record = {
@@ -65,7 +63,7 @@ def save_profile(
         },
         "sso": None,
     }
-    key = profile_key(s, session["sp"], session["client_id"], session["device"], mvpd)
+    key = profile_key(call.deviations, session["sp"], session["client_id"], session["device"], mvpd)
     if session.get("identity"):
         record["sso"] = sso_key(session["identity"], mvpd)
         link = {k: record[k] for k in ("notBefore", "notAfter", "attributes")}
@@ -81,15 +79,14 @@ def live(record: dict[str, Any] | None) -> bool:
 
 def regular(call: Call, mvpd: str) -> dict[str, Any] | None:
     """The caller's own regular profile for ``mvpd`` (expired ones included; see ``live``)."""
-    return call.store.get(profile_key(call.settings, call.sp, call.client_id, call.device, mvpd))
+    return call.store.get(profile_key(call.deviations, call.sp, call.client_id, call.device, mvpd))
 
 
 def sso_link(call: Call, mvpd: str) -> dict[str, Any] | None:
     """The SSO link the caller's platform identity reaches for ``mvpd``."""
-    s = call.settings
     if call.identity:
         return call.store.get(sso_key(call.identity, mvpd))
-    if not s.sso_requires_token and call.device:
+    if call.deviations.sso_by_device and call.device:
         # Fault: SSO found through the device instead of the platform identity.
         for _, link in call.store.items("psso:sso:"):
             if link.get("mvpd") == mvpd and link.get("device") == call.device:
@@ -97,7 +94,7 @@ def sso_link(call: Call, mvpd: str) -> dict[str, Any] | None:
     return None
 
 
-def sso_profile(link: dict[str, Any], s: Settings) -> dict[str, Any]:
+def sso_profile(link: dict[str, Any], call: Call) -> dict[str, Any]:
     """The platformSSO profile a link shows: the origin's validity and attributes, issuer = mvpd."""
     record = {
         "notBefore": link["notBefore"],
@@ -106,9 +103,9 @@ def sso_profile(link: dict[str, Any], s: Settings) -> dict[str, Any]:
         "type": PLATFORM_SSO,
         "attributes": {**link["attributes"], "mvpd": {"value": link["mvpd"], "state": "plain"}},
     }
-    if not s.sso_shares_origin_ttl:
+    if call.deviations.sso_own_ttl:
         record["notBefore"] = now_ms()
-        record["notAfter"] = record["notBefore"] + int(s.profile_ttl_s * 1000)
+        record["notAfter"] = record["notBefore"] + int(call.settings.profile_ttl_s * 1000)
     return record
 
 
@@ -121,7 +118,7 @@ def find(call: Call, mvpd: str, *, sso: bool = True) -> tuple[dict[str, Any] | N
     if live(own):
         return own, False
     link = sso_link(call, mvpd) if sso else None
-    shown = sso_profile(link, call.settings) if link else None
+    shown = sso_profile(link, call) if link else None
     if live(shown):
         return shown, False
     stale = own or shown
@@ -139,17 +136,18 @@ def delete(call: Call, mvpd: str) -> str | None:
 
     Returns which live profile served the caller: "regular", "sso" or None.
     """
-    s, store = call.settings, call.store
-    own_key = profile_key(s, call.sp, call.client_id, call.device, mvpd)
-    own = store.pop(own_key) if s.logout_deletes_profile else store.get(own_key)
+    d, store = call.deviations, call.store
+    own_key = profile_key(d, call.sp, call.client_id, call.device, mvpd)
+    own = store.get(own_key) if d.logout_keeps_profile else store.pop(own_key)
     served = REGULAR if live(own) else None
     reached = sso_key(call.identity, mvpd) if call.identity else None
     for key in {k for k in ((own or {}).get("sso"), reached) if k}:
-        link = store.pop(key) if s.logout_removes_sso else store.get(key)
+        link = store.get(key) if d.logout_keeps_sso else store.pop(key)
         if link is None:
             continue
-        if served is None and key == reached and live(sso_profile(link, s)):
+        if served is None and key == reached and live(sso_profile(link, call)):
             served = PLATFORM_SSO
-        if s.logout_removes_sso and s.single_logout_removes_origin and link.get("origin") != own_key:
+        removes_origin = not d.logout_keeps_sso and not d.single_logout_keeps_origin
+        if removes_origin and link.get("origin") != own_key:
             store.pop(link["origin"])
     return served

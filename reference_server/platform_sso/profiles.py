@@ -16,11 +16,11 @@ from reference_server.reply import Reply
 
 
 def _visible(call: Call, mvpd_ids: list[str]) -> dict[str, Any]:
-    s = call.settings
+    d = call.deviations
     out: dict[str, Any] = {}
     for mvpd in mvpd_ids:
-        profile, expired = model.find(call, mvpd, sso=s.sso_in_profiles)
-        if profile is not None and (not expired or not s.hide_expired_profiles):
+        profile, expired = model.find(call, mvpd, sso=not d.hide_sso_profiles)
+        if profile is not None and (not expired or d.list_expired_profiles):
             out[mvpd] = model.body(profile)
     return out
 
@@ -34,21 +34,21 @@ async def for_mvpd(call: Call) -> Reply:
     s = call.settings
     mvpd = call.request.path_params["mvpd"]
     sessions.check_mvpd(call, mvpd)
-    ids = [mvpd] if s.filter_profiles_by_mvpd else [m.id for m in s.active_mvpds()]
+    ids = [m.id for m in s.active_mvpds()] if call.deviations.skip_profiles_mvpd_filter else [mvpd]
     return Reply(200, {"profiles": _visible(call, ids)})
 
 
 async def for_code(call: Call) -> Reply:
-    s = call.settings
+    d = call.deviations
     code = call.request.path_params["code"]
     session = sessions.load(call, code, allow_expired_authenticated=True)
-    if s.bind_code_to_client and session["client_id"] != call.client_id:
+    if not d.share_code_across_clients and session["client_id"] != call.client_id:
         return Reply(200, {"profiles": {}})
     if not session["profile"]:
-        if s.empty_profiles_before_completion:
-            return Reply(200, {"profiles": {}})
-        raise PassError("invalid_authentication_session", "the user has not completed authentication")
+        if d.code_profile_pending_error:
+            raise PassError("invalid_authentication_session", "the user has not completed authentication")
+        return Reply(200, {"profiles": {}})
     record = call.store.get(session["profile"])
-    if record is None or (not model.live(record) and s.hide_expired_profiles):
+    if record is None or (not model.live(record) and not d.list_expired_profiles):
         return Reply(200, {"profiles": {}})
     return Reply(200, {"profiles": {record["issuer"]: model.body(record)}})

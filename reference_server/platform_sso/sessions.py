@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from reference_server.platform_sso import headers, model
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError
+from reference_server.platform_sso.settings import Deviations
 from reference_server.reply import Reply
 
 PARAMS = ("mvpd", "domainName", "redirectUrl")
@@ -44,13 +45,13 @@ def valid_url(url: str) -> bool:
 
 def check_mvpd(call: Call, mvpd_id: str) -> None:
     """400 invalid_parameter_mvpd for an unknown mvpd, invalid_integration for an inactive one."""
-    s = call.settings
-    mvpd = s.mvpd(mvpd_id)
+    d = call.deviations
+    mvpd = call.settings.mvpd(mvpd_id)
     if mvpd is None:
-        if s.check_mvpd_known:
+        if not d.accept_unknown_mvpd:
             raise PassError("invalid_parameter_mvpd", f"unknown mvpd {mvpd_id!r}")
         return
-    if not mvpd.active and s.check_integration:
+    if not mvpd.active and not d.skip_integration_check:
         raise PassError("invalid_integration", f"no active integration between {call.sp} and {mvpd_id}")
 
 
@@ -60,16 +61,16 @@ def _read_params(call: Call, form: Any) -> dict[str, str]:
         check_mvpd(call, params["mvpd"])
     if (
         "redirectUrl" in params
-        and call.settings.validate_redirect_url
+        and not call.deviations.skip_redirect_url_check
         and not valid_url(params["redirectUrl"])
     ):
         raise PassError("invalid_parameter_redirect_url", "redirectUrl must be an absolute URL")
     return params
 
 
-def _missing(params: dict[str, str], s: Any) -> list[str]:
+def _missing(params: dict[str, str], d: Deviations) -> list[str]:
     missing = [k for k in PARAMS if k not in params]
-    return list(PARAMS) if missing and not s.report_only_missing else missing
+    return list(PARAMS) if missing and d.report_all_parameters_missing else missing
 
 
 def _authorize(call: Call, mvpd: str, reason: str, code: str | None = None) -> Reply:
@@ -90,7 +91,7 @@ def _authorize(call: Call, mvpd: str, reason: str, code: str | None = None) -> R
 def _session_reply(call: Call, session: dict[str, Any], code: str, waiting: str) -> Reply:
     """authenticate/interactive when complete, else ``waiting`` (resume | retry)/direct."""
     s, sp = call.settings, session["sp"]
-    missing = _missing(session["params"], s)
+    missing = _missing(session["params"], call.deviations)
     body: dict[str, Any] = {"actionType": "direct" if missing else "interactive", "reasonType": "none"}
     if missing:
         body.update(actionName=waiting, url=f"{s.api_base}/{sp}/sessions/{code}", missingParameters=missing)
@@ -104,18 +105,18 @@ def _session_reply(call: Call, session: dict[str, Any], code: str, waiting: str)
 
 
 async def create(call: Call) -> Reply:
-    s = call.settings
+    s, d = call.settings, call.deviations
     params = _read_params(call, await call.request.form())
     mvpd = params.get("mvpd")
-    if mvpd and s.sessions_check_existing_profile:
+    if mvpd and not d.sessions_ignore_existing_profile:
         own = model.regular(call, mvpd)
         if model.live(own):
             return _authorize(call, mvpd, "authenticated")
-    if mvpd and s.sessions_find_sso_profile:
+    if mvpd and not d.sessions_ignore_sso:
         link = model.sso_link(call, mvpd)
-        if link and model.live(model.sso_profile(link, s)):
+        if link and model.live(model.sso_profile(link, call)):
             return _authorize(call, mvpd, "authenticatedSSO")
-    if not s.resume_on_missing_parameters and not params:  # fault: an empty body is not resumable
+    if d.reject_missing_session_parameters and not params:  # fault: an empty body is not resumable
         for name in PARAMS:
             if name not in params:
                 code = "invalid_parameter_mvpd" if name == "mvpd" else "invalid_parameter_redirect_url"
@@ -136,7 +137,7 @@ async def create(call: Call) -> Reply:
         "notAfter": now + int(s.code_ttl_s * 1000),
         "profile": None,
     }
-    while not call.store.add(f"psso:ses:{code}", session, s.code_ttl_s if s.expire_codes else None):
+    while not call.store.add(f"psso:ses:{code}", session, None if d.codes_never_expire else s.code_ttl_s):
         code = new_code()
     return _session_reply(call, session, code, "resume")
 
@@ -148,8 +149,8 @@ def load(call: Call, code: str, *, allow_expired_authenticated: bool = False) ->
     session = call.store.get(f"psso:ses:{code.upper()}")
     if session is None or session["sp"] != call.sp:
         raise PassError("invalid_authentication_session", "unknown authentication code")
-    expired = model.now_ms() >= session["notAfter"]
-    if expired and call.settings.expire_codes and not (allow_expired_authenticated and session["profile"]):
+    expired = model.now_ms() >= session["notAfter"] and not call.deviations.codes_never_expire
+    if expired and not (allow_expired_authenticated and session["profile"]):
         raise PassError("invalid_authentication_session", "the authentication code has expired")
     return session
 
@@ -166,9 +167,8 @@ async def resume(call: Call) -> Reply:
 
     session = call.store.update(f"psso:ses:{code.upper()}", merge) or session
     mvpd = session["params"].get("mvpd")
-    s = call.settings
-    if mvpd and s.sessions_check_existing_profile:
-        key = model.profile_key(s, session["sp"], session["client_id"], session["device"], mvpd)
+    if mvpd and not call.deviations.sessions_ignore_existing_profile:
+        key = model.profile_key(call.deviations, session["sp"], session["client_id"], session["device"], mvpd)
         if model.live(call.store.get(key)):
             return _authorize(call, mvpd, "authenticated", code.upper())
     return _session_reply(call, session, code.upper(), "retry")
@@ -178,7 +178,7 @@ async def retrieve(call: Call) -> Reply:
     code = call.request.path_params["code"]
     session = load(call, code)
     body: dict[str, Any] = {"existingParameters": {**session["params"], "serviceProvider": session["sp"]}}
-    missing = _missing(session["params"], call.settings)
+    missing = _missing(session["params"], call.deviations)
     if missing:
         body["missingParameters"] = missing
     body["device"] = headers.describe(session["device_info"], session["user_agent"], session["ip"])

@@ -1,6 +1,6 @@
 """Settings of the REST API v2 reference server: paths and feature choices from ``[platform_sso]``,
-integrations, trusted keys and timings from ``[reference_server.platform_sso]``, and the behaviour
-switches the named faults turn off (reference_server/faults/platform_sso.py)."""
+integrations, trusted keys and timings from ``[reference_server.platform_sso]``; apart from them
+``Deviations``: the switches only faults turn on (reference_server/faults/platform_sso.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance import resources
+
 CONTRACT = "platform_sso"
-PROFILE_DIR = Path(__file__).resolve().parents[2] / "profiles"  # key files are relative to it
+PROFILE_DIR = resources.profiles_dir()  # key files are relative to it (installed or in a checkout)
 
 
 @dataclass(frozen=True)
@@ -69,64 +71,6 @@ class Settings:
     logout_requires_redirect_url: bool = True  # [P]; [O] makes it optional (§8 #8)
     dcr_token_query_params: bool = True  # [OD] puts the token parameters in the query (§8 #9)
     preauthorize: bool = True
-    # Behaviour switches: always on in a correct server; each fault turns one off.
-    require_software_statement: bool = True
-    verify_statement_signature: bool = True
-    check_revocation: bool = True
-    check_redirect_uri_domain: bool = True
-    reject_duplicate_params: bool = True
-    check_client_secret: bool = True
-    require_grant_type: bool = True
-    check_grant_type: bool = True
-    require_access_token: bool = True
-    validate_access_token: bool = True
-    bearer_challenge: bool = True
-    check_service_provider: bool = True
-    check_application_link: bool = True
-    authenticate_without_token: bool = True
-    reject_wrong_method: bool = True
-    require_device_identifier: bool = True
-    validate_device_identifier_format: bool = True
-    configuration_headers_optional: bool = True
-    validate_device_info: bool = True
-    tolerate_missing_device_info: bool = True
-    tolerate_unknown_device_info_keys: bool = True
-    bind_profiles_to_device: bool = True
-    bind_profiles_to_client: bool = True
-    bind_code_to_client: bool = True
-    configuration_hides_inactive: bool = True
-    resume_on_missing_parameters: bool = True
-    report_only_missing: bool = True
-    sessions_check_existing_profile: bool = True
-    check_integration: bool = True
-    check_mvpd_known: bool = True
-    validate_redirect_url: bool = True
-    expire_codes: bool = True
-    authenticate_requires_complete_session: bool = True
-    check_mvpd_password: bool = True
-    redirect_after_login: bool = True
-    empty_profiles_before_completion: bool = True
-    hide_expired_profiles: bool = True
-    filter_profiles_by_mvpd: bool = True
-    validate_resources: bool = True
-    limit_resources: bool = True
-    require_profile_for_decisions: bool = True
-    deny_at_item_level: bool = True
-    preauthorize_without_token: bool = True
-    honour_mvpd_logout_endpoint: bool = True
-    logout_deletes_profile: bool = True
-    mvpd_logout_redirects: bool = True
-    sso_in_profiles: bool = True
-    sessions_find_sso_profile: bool = True
-    decisions_find_sso_profile: bool = True
-    sso_requires_token: bool = True
-    sso_key_includes_subject: bool = True
-    tolerate_bad_subject_token: bool = True
-    verify_subject_token_signature: bool = True
-    check_subject_token_expiry: bool = True
-    logout_removes_sso: bool = True
-    single_logout_removes_origin: bool = True
-    sso_shares_origin_ttl: bool = True
 
     @classmethod
     def from_profile(cls, profile: dict[str, Any]) -> Settings:
@@ -175,6 +119,78 @@ class Settings:
 
     def active_mvpds(self) -> list[Mvpd]:
         return [m for m in self.mvpds if m.active]
+
+
+@dataclass(frozen=True)
+class Deviations:
+    """Deliberate deviations from the spec, each one a fault's (reference_server/faults/platform_sso.py).
+
+    A clean server runs with every field False; a deployment never sets them.
+    """
+
+    # DCR
+    accept_missing_software_statement: bool = False
+    skip_statement_signature_check: bool = False
+    skip_revocation_check: bool = False
+    skip_redirect_uri_domain_check: bool = False
+    accept_duplicate_params: bool = False
+    skip_client_secret_check: bool = False
+    default_missing_grant_type: bool = False
+    accept_any_grant_type: bool = False
+    # Access token, service provider, method
+    serve_without_access_token: bool = False
+    serve_unknown_access_token: bool = False
+    omit_bearer_challenge: bool = False
+    skip_service_provider_check: bool = False
+    skip_application_link_check: bool = False
+    authenticate_requires_token: bool = False
+    wrong_method_not_found: bool = False
+    # Device headers
+    default_missing_device_identifier: bool = False
+    opaque_device_identifier: bool = False
+    configuration_requires_device_identifier: bool = False
+    ignore_malformed_device_info: bool = False
+    require_device_info: bool = False
+    reject_unknown_device_info_keys: bool = False
+    # Isolation
+    share_profiles_across_devices: bool = False
+    share_profiles_across_clients: bool = False
+    share_code_across_clients: bool = False
+    # Configuration and sessions
+    reject_missing_session_parameters: bool = False
+    report_all_parameters_missing: bool = False
+    sessions_ignore_existing_profile: bool = False
+    skip_integration_check: bool = False
+    accept_unknown_mvpd: bool = False
+    skip_redirect_url_check: bool = False
+    codes_never_expire: bool = False
+    # User-agent authentication
+    authenticate_incomplete_session: bool = False
+    skip_mvpd_password_check: bool = False
+    code_profile_pending_error: bool = False
+    # Profiles and decisions
+    list_expired_profiles: bool = False
+    skip_profiles_mvpd_filter: bool = False
+    accept_malformed_resources: bool = False
+    too_many_resources_empty_list: bool = False
+    permit_without_profile: bool = False
+    deny_top_level: bool = False
+    preauthorize_with_token: bool = False
+    # Logout
+    ignore_mvpd_logout_endpoint: bool = False
+    logout_keeps_profile: bool = False
+    # Platform identity SSO
+    hide_sso_profiles: bool = False
+    sessions_ignore_sso: bool = False
+    decisions_ignore_sso: bool = False
+    sso_by_device: bool = False
+    sso_keyed_by_issuer_only: bool = False
+    reject_garbage_subject_token: bool = False
+    skip_subject_token_signature_check: bool = False
+    skip_subject_token_expiry_check: bool = False
+    logout_keeps_sso: bool = False
+    single_logout_keeps_origin: bool = False
+    sso_own_ttl: bool = False
 
 
 def _mvpd(raw: dict[str, Any]) -> Mvpd:

@@ -13,14 +13,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from reference_server.platform_sso import pages
 from reference_server.platform_sso.settings import Settings
 from reference_server.reply import Reply
 from reference_server.store import Store
-
-PAGE = (
-    "<!doctype html><html lang=en><head><meta charset=utf-8><title>429 Too Many Requests</title></head>"
-    "<body><h1>Too Many Requests</h1><p>Wait at least one second before the next request.</p></body></html>"
-)
 
 
 def bucket_name(request: Request, s: Settings) -> str | None:
@@ -52,4 +48,4 @@ def check(request: Request, s: Settings, store: Store) -> Reply | None:
     bucket = store.update(f"psso:bucket:{name}", take, ttl=burst / rate + 1)
     if bucket and bucket["ok"]:
         return None
-    return Reply(429, PAGE, {"Retry-After": "1"})
+    return pages.throttled()
