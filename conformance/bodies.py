@@ -35,3 +35,8 @@ def error_code(resp: httpx.Response) -> str | None:
 def form(pairs: list[tuple[str, str]]) -> bytes:
     """application/x-www-form-urlencoded, keeping order and repeated names (some tests repeat one)."""
     return "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs).encode()
+
+
+def media_type_of(resp: httpx.Response) -> str:
+    """The Content-Type's media type, lower case, without parameters ('' when there is none)."""
+    return resp.headers.get("content-type", "").split(";")[0].strip().lower()

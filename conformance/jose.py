@@ -65,3 +65,31 @@ def claims_of(token: Any) -> dict[str, Any] | None:
         return decode(token).claims
     except ValueError:
         return None
+
+
+# Members of a private JWK (RFC 7518 §6.2.2, §6.3.2, §6.4.1): never published, never used to verify.
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
+
+
+def public_jwk(jwk: dict[str, Any]) -> dict[str, Any]:
+    """The public members of a JWK, the only ones a signature is verified with."""
+    return {k: v for k, v in jwk.items() if k not in PRIVATE_JWK_MEMBERS}
+
+
+def b64url_decode_strict(segment: str) -> bytes:
+    """Unpadded base64url only, as every segment of a compact JWS must be (RFC 7515 §2)."""
+    if "=" in segment or not all(c.isalnum() or c in "-_" for c in segment):
+        raise ValueError("segment is not unpadded base64url")
+    return b64url_decode(segment)
+
+
+def decode_strict(token: str) -> Decoded:
+    """``decode``, refusing a header or claims segment that is padded or holds other characters.
+
+    ``decode`` reads what it can; a checked id_token must also be encoded as RFC 7515 says.
+    """
+    parts = token.split(".") if isinstance(token, str) else []
+    if len(parts) == 3:
+        for part in parts[:2]:
+            b64url_decode_strict(part)
+    return decode(token)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.bodies import body_of, error_code
 from conformance.checks import Blocked
-from conformance.suite.device_signon.conftest import body_of, error_code
 
 req = pytest.mark.requirement
 TIMEOUT_MS = 5000

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conformance.suite.device_signon.conftest import body_of
+from conformance.bodies import body_of
 
 req = pytest.mark.requirement
 N = 6

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from conformance import openapi
-from conformance.suite.device_signon.conftest import body_of
+from conformance.bodies import body_of
+from conformance.oauth_checks import no_store
+from conformance.suite.device_signon.checks import positive_number
 
 req = pytest.mark.requirement
 READINGS = {200: "200, the text's", 202: "202, the Response section's"}
@@ -24,14 +26,8 @@ def test_registration_code(dso, check):
     for k in ("deviceRegistrationCode", "dsraToken"):
         check.that("DSO-DSRA-001", isinstance(body.get(k), str) and body[k], f"{k} is not a non-empty string")
     for k in ("expiresAfterMillis", "pollingPeriodSeconds"):
-        v = body.get(k)
-        check.that(
-            "DSO-DSRA-001",
-            isinstance(v, int | float) and not isinstance(v, bool) and v > 0,
-            f"{k} is {v!r}, expected a positive number",
-        )
-    cache = resp.headers.get("cache-control", "")
-    check.that("DSO-DSRA-004", "no-store" in cache.lower(), f"Cache-Control is {cache or 'missing'!r}", cache)
+        positive_number(check, "DSO-DSRA-001", k, body.get(k))
+    no_store(check, "DSO-DSRA-004", resp)
 
 
 @req("DSO-DSRA-002")

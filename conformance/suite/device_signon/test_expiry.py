@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.suite.device_signon.conftest import Page, body_of, error_code
+from conformance.bodies import body_of
+from conformance.oauth_checks import error_is
+from conformance.suite.device_signon.page import Page
 
 req = pytest.mark.requirement
 UNITS = {"ms": "milliseconds", "s": "seconds"}
@@ -82,7 +84,7 @@ def test_activation_token_expires(check, tl):
 def test_device_code_expires(check, tl):
     resp = tl.get("da_poll")
     check.status("DSO-8628-011", resp, 400)
-    check.that("DSO-8628-011", error_code(resp) == "expired_token", f"error is {error_code(resp)!r}")
+    error_is(check, "DSO-8628-011", resp, "expired_token")
 
 
 @req("DSO-PAGE-009")

@@ -7,7 +7,11 @@ import time
 import pytest
 
 from conformance import openapi
-from conformance.suite.device_signon.conftest import body_of, entropy_bits, jwt_claims
+from conformance.bodies import body_of
+from conformance.jose import claims_of
+from conformance.oauth_checks import no_store
+from conformance.suite.device_signon.checks import codes_well_formed, enough_entropy, positive_number
+from conformance.suite.device_signon.codes import entropy_bits
 
 req = pytest.mark.requirement
 
@@ -37,17 +41,15 @@ def test_activation_sign_on(dso, check):
         f"token_type is {body.get('token_type')!r}",
     )
     exp_in = body.get("expires_in")
-    check.that(
+    positive_number(
+        check,
         "DSO-IAS-006",
-        isinstance(exp_in, int | float) and not isinstance(exp_in, bool) and exp_in > 0,
-        f"expires_in is {exp_in!r}, expected a positive number",
+        "expires_in",
+        exp_in,
         f"JWT access token, token_type {body.get('token_type')}, expires_in {exp_in}",
     )
-    cache = resp.headers.get("cache-control", "")
-    check.that(
-        "DSO-IAS-014", "no-store" in cache.lower(), f"I1 Cache-Control is {cache or 'missing'!r}", cache
-    )
-    claims = jwt_claims(body.get("access_token")) or {}
+    no_store(check, "DSO-IAS-014", resp, what="I1 ")
+    claims = claims_of(body.get("access_token")) or {}
     life = [v for v in (exp_in,) if isinstance(v, int | float)]
     exp, iat = claims.get("exp"), claims.get("iat")
     if isinstance(exp, int | float) and isinstance(iat, int | float) and exp < 1e11:
@@ -90,7 +92,7 @@ def test_activation_tokens_name_the_device(dso, check):
     jtis = []
     for i in range(2):
         got, tokens = dso.signed_on()
-        claims = jwt_claims(tokens.get("access_token")) or {}
+        claims = claims_of(tokens.get("access_token")) or {}
         jtis.append(claims.get("jti"))
         if i:
             continue
@@ -181,22 +183,11 @@ def test_password_sign_on_wrong_password(dso, check):
 
 @req("DSO-SEC-001", "DSO-SEC-002")
 def test_dsra_token_and_code_entropy(dso, check):
-    from conformance.suite.device_signon.conftest import code_alphabet_ok
-
     regs = [dso.register() for _ in range(8)]
-    bits = entropy_bits([r.token for r in regs])
-    check.that(
-        "DSO-SEC-001", bits >= 128, f"dsraTokens carry about {bits:.0f} bits", f"about {bits:.0f} bits"
-    )
+    enough_entropy(check, "DSO-SEC-001", "dsraTokens", [r.token for r in regs])
     embedded = [r for r in regs if r.code in r.token or r.code.lower() in r.token.lower()]
     check.that("DSO-SEC-001", not embedded, "a dsraToken embeds its registration code")
-    bad = [why for ok, why in (code_alphabet_ok(r.code) for r in regs) if not ok]
-    check.that(
-        "DSO-SEC-002",
-        not bad,
-        f"{len(bad)} of {len(regs)} codes fail: {bad[0] if bad else ''}",
-        f"{len(regs)} codes, all at least 8 base-20 characters",
-    )
+    codes_well_formed(check, "DSO-SEC-002", "codes", [r.code for r in regs])
 
 
 @req("DSO-SEC-003")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
-from conformance.suite.device_signon.conftest import BASE20, Page, body_of, error_code
+from conformance.bodies import body_of, error_code
+from conformance.bodies import form as encode_form
+from conformance.suite.device_signon.codes import wrong_code
+from conformance.suite.device_signon.page import Page
 
 req = pytest.mark.requirement
 
@@ -14,13 +15,6 @@ req = pytest.mark.requirement
 def pending(dso, da) -> bool:
     da.wait_interval()
     return error_code(dso.token_poll(da.device_code)) == "authorization_pending"
-
-
-def wrong_code(user_code: str) -> str:
-    bare = "".join(c for c in user_code if c.isalnum())
-    alphabet = "0123456789" if bare.isdigit() else "".join(sorted(BASE20))
-    code = "".join(secrets.choice(alphabet) for _ in bare)
-    return f"{code[: len(code) // 2]}-{code[len(code) // 2 :]}" if "-" in user_code else code
 
 
 @req("DSO-PAGE-001", "DSO-PAGE-010")
@@ -132,8 +126,6 @@ def test_complete_uri_does_not_approve_by_itself(dso, check, http):
         return
     acct = dso.account("primary")
     fields = {**form.inputs, "username": acct["username"], "password": acct["password"], "action": "continue"}
-    from conformance.bodies import form as encode_form
-
     resp = http.post(
         dso.url("verification_url"),
         content=encode_form(list(fields.items())),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import openapi
-from conformance.suite.ott_idp.conftest import PRIVATE_JWK_MEMBERS
+from conformance.jose import PRIVATE_JWK_MEMBERS
 
 req = pytest.mark.requirement
 REQUIRED = (

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from conformance import openapi
-from conformance.suite.ott_idp.conftest import ERROR_CODES
+from conformance.bodies import json_of, media_type_of
+from conformance.oauth_checks import TOKEN_ERRORS
 
 req = pytest.mark.requirement
 ALLOWED = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")  # RFC 6749 §5.2 error / error_description
@@ -36,15 +36,12 @@ def test_error_responses_are_well_formed(ott, check):
     answers = [(label, resp) for label, resp in _error_answers(ott) if resp.status_code >= 400]
     check.that("OTT-ERR-001", answers, "none of the invalid requests was answered with an error", fatal=True)
     for label, resp in answers:
-        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-        try:
-            body = json.loads(resp.content)
-        except ValueError:
-            body = None
+        ctype = media_type_of(resp)
+        body = json_of(resp)
         code = body.get("error") if isinstance(body, dict) else None
         check.that(
             "OTT-ERR-001",
-            ctype == "application/json" and code in ERROR_CODES,
+            ctype == "application/json" and code in TOKEN_ERRORS,
             f"{label}: Content-Type {ctype or 'missing'!r}, error {code!r}",
             f"{label}: application/json with error {code}",
         )

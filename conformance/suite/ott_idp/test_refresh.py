@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.suite.ott_idp.conftest import body_of
+from conformance.bodies import body_of
 
 req = pytest.mark.requirement
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conformance.suite.ott_idp.conftest import body_of, error_code
+from conformance.bodies import body_of, error_code
 
 req = pytest.mark.requirement
 LONG_WAIT_S = 30.0  # a longer cooldown is only waited for with --include-slow

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
-from conformance.suite.platform_sso.conftest import DEVICE_INFO, b64, body_of, code_of
+from conformance.bodies import body_of
+from conformance.suite.platform_sso.checks import eec_error, unauthorized
+from conformance.suite.platform_sso.client import DEVICE_INFO, b64
+from conformance.suite.platform_sso.readers import code_of
 
 req = pytest.mark.requirement
 
@@ -58,28 +61,17 @@ def call(psso, app, method, template, headers, sp=None):
     return psso.http.request(method, url, headers=headers, **kw)
 
 
-def _status_401(check, req_id, resp):
-    check.status(req_id, resp, 401)
-    body = body_of(resp)
-    check.that(
-        req_id,
-        not resp.content or (body and str(body.get("status")) == "401"),
-        f"the 401 body is not an EEC object with status 401: {resp.text[:120]!r}",
-        "401 with an EEC body",
-    )
-
-
 @req("PSSO-AUTH-001")
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS, ids=_ids(ENDPOINTS))
 def test_without_authorization(psso, app, check, method, path):
-    _status_401(check, "PSSO-AUTH-001", call(psso, app, method, path, app.headers(Authorization=None)))
+    unauthorized(check, "PSSO-AUTH-001", call(psso, app, method, path, app.headers(Authorization=None)))
 
 
 @req("PSSO-AUTH-002")
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS, ids=_ids(ENDPOINTS))
 def test_with_invalid_bearer(psso, app, check, method, path):
     for value in ("Bearer garbage", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "Bearer " + "A" * 40):
-        _status_401(check, "PSSO-AUTH-002", call(psso, app, method, path, app.headers(Authorization=value)))
+        unauthorized(check, "PSSO-AUTH-002", call(psso, app, method, path, app.headers(Authorization=value)))
 
 
 @req("PSSO-AUTH-007")
@@ -113,12 +105,7 @@ def test_application_not_linked_to_service_provider(psso, check):
 def test_unknown_service_provider(psso, app, check):
     unknown = psso.need("unknown_service_provider")
     resp = call(psso, app, "GET", "/configuration", app.headers(), sp=unknown)
-    check.status("PSSO-AUTH-005", resp, 400)
-    check.that(
-        "PSSO-AUTH-005",
-        code_of(resp) == "invalid_parameter_service_provider",
-        f"code is {code_of(resp)!r}, expected invalid_parameter_service_provider",
-    )
+    eec_error(check, "PSSO-AUTH-005", resp, "invalid_parameter_service_provider")
 
 
 @req("PSSO-AUTH-006")
@@ -133,12 +120,7 @@ def test_wrong_method(psso, app, check, method, path):
 @pytest.mark.parametrize(("method", "path"), DEVICE_ENDPOINTS, ids=_ids(DEVICE_ENDPOINTS))
 def test_missing_device_identifier(psso, app, check, method, path):
     resp = call(psso, app, method, path, app.headers(**{"AP-Device-Identifier": None}))
-    check.status("PSSO-HDR-001", resp, 400)
-    check.that(
-        "PSSO-HDR-001",
-        code_of(resp) == "invalid_header_device_identifier",
-        f"code is {code_of(resp)!r}, expected invalid_header_device_identifier",
-    )
+    eec_error(check, "PSSO-HDR-001", resp, "invalid_header_device_identifier")
 
 
 @req("PSSO-HDR-002")
@@ -169,12 +151,7 @@ def test_configuration_without_device_headers(psso, app, check):
 )
 def test_malformed_device_info(psso, app, check, value):
     resp = app.session(h={"X-Device-Info": value})
-    check.status("PSSO-HDR-004", resp, 400)
-    check.that(
-        "PSSO-HDR-004",
-        code_of(resp) == "invalid_header_device_info",
-        f"code is {code_of(resp)!r}, expected invalid_header_device_info",
-    )
+    eec_error(check, "PSSO-HDR-004", resp, "invalid_header_device_info")
 
 
 @req("PSSO-HDR-005")

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 
 import jwt
 import pytest
 
+from conformance.bodies import body_of
 from conformance.checks import Blocked
-from conformance.suite.platform_sso.conftest import body_of, decisions_of, item_error_code, profiles_of
+from conformance.suite.platform_sso.readers import decisions_of, item_error_code, profiles_of
+from conformance.suite.platform_sso.tokens import unsigned_token
 
 req = pytest.mark.requirement
-
-
-def _unsigned(claims):
-    def seg(obj):
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-    return f"{seg({'alg': 'none', 'typ': 'JWT'})}.{seg(claims)}."
 
 
 def _bad_tokens(psso, user):
@@ -28,7 +21,7 @@ def _bad_tokens(psso, user):
     forms = psso.features.get("subject_token", ["jws"])
     out = [
         ("expired JWS", psso.jws_subject(user, exp=past, iat=past - 300)),
-        ("unsigned", _unsigned(psso.subject_claims(user))),
+        ("unsigned", unsigned_token(psso.subject_claims(user))),
         (
             "untrusted key",
             jwt.encode(psso.subject_claims(user), "an-untrusted-key-0123456789abcdef", "HS256"),
