@@ -21,13 +21,16 @@ import jsonschema
 import jwt
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
-from joserfc import jwe
-from joserfc.jwk import RSAKey
 from openapi_spec_validator import validate
 
 from conformance import catalogue, openapi
 from conformance.profile import REFERENCE_PROFILE, load
+from conformance.suite.platform_sso.tokens import (
+    jwe_subject_token,
+    jws_subject_token,
+    software_statement,
+    subject_claims,
+)
 from reference_server.faults import for_contract
 from reference_server.platform_sso import ENDPOINTS, Deviations, Settings, api_routes, endpoints_for
 from reference_server.server import EmbeddedServer
@@ -46,58 +49,6 @@ def profile() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def section(profile) -> dict[str, Any]:
     return profile[C]
-
-
-def _key_file(ref: str) -> bytes:
-    return (PROFILE_FILE.parent / ref).read_bytes()
-
-
-def software_statement(section: dict[str, Any], role: str, **overrides: Any) -> str:
-    """What the TVE Dashboard would hand out for the application with ``role``."""
-    app = next(a for a in section["applications"] if a["role"] == role)
-    cfg = section["software_statement"]
-    claims = {
-        "iss": cfg["issuer"],
-        "iat": int(time.time()),
-        "jti": str(uuid.uuid4()),
-        **{
-            k: app[k]
-            for k in ("software_id", "software_version", "client_name", "service_providers", "domains")
-        },
-        "scopes": ["api:client:v2"],
-        **overrides,
-    }
-    key = serialization.load_pem_private_key(_key_file(cfg["signing_key_file"]), None)
-    return jwt.encode(claims, key, algorithm=cfg["alg"], headers={"kid": cfg["kid"]})
-
-
-def subject_claims(section: dict[str, Any], sub: str, **overrides: Any) -> dict[str, Any]:
-    idp = section["platform_identity"]
-    now = int(time.time())
-    return {
-        "iss": idp["issuer"],
-        "aud": idp["audience"],
-        "sub": sub,
-        "did": str(uuid.uuid4()),
-        "iat": now,
-        "exp": now + idp["ttl_s"],
-        **overrides,
-    }
-
-
-def jws_subject_token(section: dict[str, Any], sub: str, **overrides: Any) -> str:
-    idp = section["platform_identity"]
-    key = serialization.load_pem_private_key(_key_file(idp["jws_signing_key_file"]), None)
-    return jwt.encode(subject_claims(section, sub, **overrides), key, algorithm=idp["jws_alg"])
-
-
-def jwe_subject_token(section: dict[str, Any], sub: str, **overrides: Any) -> str:
-    idp = section["platform_identity"]
-    key = RSAKey.import_key(_key_file(idp["jwe_encryption_key_file"]))
-    registry = jwe.JWERegistry(algorithms=[idp["jwe_alg"], idp["jwe_enc"]])
-    header = {"alg": idp["jwe_alg"], "enc": idp["jwe_enc"], "typ": "JWT"}
-    plaintext = json.dumps(subject_claims(section, sub, **overrides)).encode()
-    return jwe.encrypt_compact(header, plaintext, key, registry=registry)
 
 
 def b64(data: bytes | str) -> str:
