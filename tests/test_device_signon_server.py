@@ -14,12 +14,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import yaml
 
 from conformance import catalogue, openapi
 from conformance.profile import REFERENCE_PROFILE, load
 from reference_server import faults
-from reference_server.device_signon import CODE_ALPHABET, Settings
+from reference_server.device_signon import Deviations, Settings
+from reference_server.device_signon.settings import CODE_ALPHABET
 from reference_server.server import EmbeddedServer
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -525,11 +525,18 @@ def test_catalogue_is_big_enough_and_faults_reference_only_its_ids():
     assert len(cat) >= 50
     registered = faults.for_contract("device_signon")
     assert len(registered) >= len([r for r in cat.values() if r.level == "MUST" and not r.untestable])
-    known = {f.name for f in dataclasses.fields(Settings)}
+    settings = {f.name for f in dataclasses.fields(Settings)}
+    deviations = {f.name: f.default for f in dataclasses.fields(Deviations)}
     for fault in registered:
         assert fault.name.startswith("device_signon."), fault.name
         assert fault.targets and set(fault.targets) <= set(cat), (fault.name, fault.targets)
-        assert set(fault.settings) <= known, fault.name
+        kinds = [kind for kind in (fault.reply, fault.deviate, fault.configure) if kind]
+        assert len(kinds) == 1, fault.name
+        assert set(fault.configure) <= settings, fault.name
+        assert set(fault.deviate) <= set(deviations), fault.name
+        if fault.reply is not None:
+            assert str(fault.endpoint).startswith("device_signon."), fault.name
+    assert all(default is False for default in deviations.values()), "a clean server deviates from nothing"
     targeted = {t for f in registered for t in f.targets}
     untested = [r.id for r in cat.values() if r.level == "MUST" and not r.untestable and r.id not in targeted]
     assert untested == []
@@ -579,6 +586,6 @@ def register_raw(http: httpx.Client) -> dict[str, Any]:
 def test_openapi_document_is_valid_openapi_31():
     from openapi_spec_validator import validate
 
-    doc = yaml.safe_load((openapi.SCHEMA_DIR / "device_signon.openapi.yaml").read_text())
+    doc = copy.deepcopy(openapi.document("device_signon"))
     validate(doc)
     assert doc["openapi"].startswith("3.1")
