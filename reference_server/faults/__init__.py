@@ -55,12 +55,7 @@ def register(
     configure: dict[str, Any] | None = None,
     endpoint: EndpointName | None = None,
     reply: ReplyTransform | None = None,
-    settings: dict[str, Any] | None = None,  # TRANSITION: old form, removed once every contract moved
 ) -> Fault:
-    if settings:
-        configure = settings
-    if isinstance(endpoint, str):  # TRANSITION
-        endpoint = DECLARED.setdefault(endpoint, EndpointName(*endpoint.split(".", 1)))
     if name in REGISTRY:
         raise ValueError(f"fault {name!r} registered twice")
     if sum(bool(x) for x in (deviate, configure, reply)) != 1:
@@ -154,6 +149,6 @@ class ActiveFaults:
 
     def shape(self, endpoint: EndpointName, reply: Reply, state: Any) -> Reply:
         for f in self._faults:
-            if f.reply is not None and str(f.endpoint) == str(endpoint):
+            if f.reply is not None and f.endpoint == endpoint:
                 f.reply(reply, state)
         return reply
