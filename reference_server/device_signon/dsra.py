@@ -63,17 +63,21 @@ OPERATOR_REALM = "operator"
 # --- D1 --------------------------------------------------------------------------------------------
 
 
-def _unique_code(call: Call, token: str, keep: float) -> str:
-    """A registration code nobody holds, bound to ``token``: fresh, unless a fault reuses the last."""
+def _unique_code(call: Call, token: str, keep: float) -> tuple[str, float | None]:
+    """A registration code nobody holds, bound to ``token``: fresh, unless a fault reuses the last.
+
+    A reused code keeps the expiry it was first issued with (returned beside it), so the fault
+    breaks freshness alone and never brings an expired code back to life.
+    """
     settings, store = call.settings, call.store
     reused = store.get("dso:dsra:lastcode") if call.deviations.reuse_registration_code else None
     if reused is not None:
-        store.put(f"dso:dsracode:{reused}", token, keep)
-        return reused
+        store.put(f"dso:dsracode:{reused['code']}", token, keep)
+        return reused["code"], reused["expires_at"]
     for _ in range(settings.code_generation_attempts):
         candidate = new_code(settings.dsra_code_alphabet, settings.code_length)
         if store.add(f"dso:dsracode:{candidate}", token, keep):
-            return candidate
+            return candidate, None
     raise ApiError(409, NO_UNIQUE_CODE, "could not generate a unique device registration code")
 
 
@@ -82,16 +86,18 @@ async def registration_code(call: Call) -> Reply:
     t, ttl = now(), settings.code_ttl_s
     keep = ttl + settings.retain_expired_s
     token = secrets.token_urlsafe(settings.dsra_token_bytes)
-    code = _unique_code(call, token, keep)
-    if call.deviations.reuse_registration_code:
-        call.store.put("dso:dsra:lastcode", code, ttl)
+    code, expires_at = _unique_code(call, token, keep)
+    if expires_at is None:
+        expires_at = t + ttl
+        if call.deviations.reuse_registration_code:
+            call.store.put("dso:dsra:lastcode", {"code": code, "expires_at": expires_at}, ttl)
     call.store.put(
         f"dso:dsra:{token}",
         {
             "state": "ISSUED",
             "code": code,
             "created": t,
-            "expires_at": t + ttl,
+            "expires_at": expires_at,
             "period": settings.polling_period_s,
             "last_poll": None,
             "account_id": None,
