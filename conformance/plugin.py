@@ -11,10 +11,18 @@ It is inert unless ``--profile`` is given or the suite's own directory is collec
   controller through ``report.user_properties`` (so ``-n N`` gives the same results);
 - session end (controller): one :func:`conformance.results.build`, then report.html,
   results.json and junit.xml, and the exit code from the verdict.
+
+A run that did not execute every test of the profile's contracts (``--contract`` narrowing them,
+``-k``/``-m``/``--deselect``, node ids or paths on the command line, a run stopped early) is
+told to :func:`~conformance.results.build` as its ``selection``: the verdict is then PARTIAL at
+best. A test stopped by a fatal check, or by ``Blocked(..., by=REQ)``, leaves the requirements
+it declares and did not check BLOCKED by that requirement; a test skipped because its wait is too
+long (``NotAwaited``, or a skip that says "use --include-slow") leaves them "not awaited".
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from datetime import UTC, datetime
@@ -24,7 +32,7 @@ from typing import Any
 import pytest
 
 from conformance import catalogue, preflight
-from conformance.checks import Blocked, Checker, CheckFailed, SuiteDefect
+from conformance.checks import Blocked, Checker, CheckFailed, NotAwaited, SuiteDefect
 from conformance.http import HarnessError, Http
 from conformance.profile import REFERENCE_PROFILE, Profile, ProfileError, load, with_base_url
 from conformance.redact import Redactor
@@ -44,8 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default="reports/latest", help="where report.html etc. are written")
     group.addoption("--fault", action="append", default=[], help="fault injected into the embedded server")
     group.addoption(
+        "--variant", action="append", default=[], help="conforming variant the embedded server serves"
+    )
+    group.addoption(
         "--include-slow", action="store_true", help="also run tests that must outwait long vendor timings"
     )
+    group.addoption("--no-preflight", action="store_true", help="skip the pre-flight (doctor) checks")
     group.addoption("--target-url", help="base URL of an already running reference server (selftest)")
 
 
@@ -66,11 +78,25 @@ class Run:
         self.result: Any = None
         self.report_dir = Path(config.getoption("report_dir"))
         self.collect_errors = 0
+        self.deselected = 0  # tests of the run's contracts that -k, -m, --deselect... left out
+        self.collected: int | None = None  # tests selected to run (None: collected elsewhere)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         # A hook on the run, not the module: only a suite run counts its collection errors.
         if report.failed:
             self.collect_errors += 1
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        # The plugin's own drop of other contracts' tests is not a partial run; anything else is.
+        self.deselected += sum(1 for item in items if _contract_of(item) in self.contracts)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = len(session.items)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output = getattr(self.config, "workeroutput", None)
+        if output is not None:  # an xdist worker: the controller collects nothing itself
+            output["ott_selection"] = {"deselected": self.deselected, "collected": self.collected}
 
     @property
     def is_controller(self) -> bool:
@@ -103,6 +129,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         profile = load(profile_path)
         contracts = _contracts(config, profile)
+        profile.data = _with_variants(profile.data, config.getoption("variant"))
     except (ProfileError, catalogue.CatalogueError) as exc:
         _fail_early(str(exc))
     salt = bytes.fromhex(worker["ott_salt"]) if worker else secrets.token_bytes(16)
@@ -119,14 +146,23 @@ def pytest_configure(config: pytest.Config) -> None:
     if target_url:
         run.profile = with_base_url(profile, target_url)
     elif profile.embedded:
-        run.server = _start_embedded(profile, faults)
+        run.server = _start_embedded(profile, faults, config.getoption("variant"))
         run.profile = with_base_url(profile, run.server.url)
     elif faults:
         _fail_early("--fault applies to the embedded reference server only (the profile names a vendor)")
+    elif config.getoption("variant"):
+        _fail_early("--variant applies to the embedded reference server only (the profile names a vendor)")
     if not run.server:
-        problems = preflight.reachability(run.profile, contracts)
+        # `conformance run` did the full pre-flight already (and passes --no-preflight); a selftest's
+        # target carries faults on purpose, so only reachability is asked of it.
+        if target_url or config.getoption("no_preflight"):
+            problems = preflight.reachability(run.profile, contracts)
+        else:
+            problems = preflight.check(run.profile, contracts).problems
         if problems:
-            _fail_early(f"pre-flight failed, nothing was tested: {problems[0]}")
+            _fail_early(
+                "pre-flight failed, nothing was tested:\n" + "\n".join(f"conformance: {p}" for p in problems)
+            )
     config.pluginmanager.register(_Controller(run), "ott_conformance_controller")
 
 
@@ -148,12 +184,24 @@ def _contracts(config: pytest.Config, profile: Profile) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _start_embedded(profile: Profile, faults: list[str]) -> Any:
+def _with_variants(data: dict[str, Any], variants: list[str]) -> dict[str, Any]:
+    """The profile as a server serving these variants must be described (their paths, features)."""
+    if not variants:
+        return data
+    from reference_server.variants import UnknownVariant, patch_profile
+
+    try:
+        return patch_profile(data, variants)
+    except UnknownVariant as exc:
+        raise ProfileError(str(exc)) from None
+
+
+def _start_embedded(profile: Profile, faults: list[str], variants: list[str] = ()) -> Any:
     from reference_server.faults import UnknownFault
     from reference_server.server import EmbeddedServer
 
     try:
-        server = EmbeddedServer(profile.data, faults)
+        server = EmbeddedServer(profile.data, faults, variants=variants)
     except UnknownFault as exc:
         _fail_early(str(exc))
     server.start()
@@ -171,6 +219,16 @@ class _Controller:
         node.workerinput["ott_profile"] = str(self.run.profile.path)
         node.workerinput["ott_salt"] = self.run.salt.hex()
         node.workerinput["ott_base_url"] = self.run.profile.base_url
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist: what each worker selected
+        seen = getattr(node, "workeroutput", {}).get("ott_selection")
+        if not seen:
+            return
+        run = self.run
+        run.deselected = max(run.deselected, int(seen.get("deselected") or 0))
+        if seen.get("collected") is not None:
+            run.collected = max(run.collected or 0, int(seen["collected"]))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "teardown":
@@ -197,7 +255,7 @@ class _Controller:
         requirements = [r for c in run.contracts for r in catalogue.load(c).requirements.values()]
         features = {c: run.profile.features(c) for c in run.contracts}
         claims = {c: _claims(run.profile, c) for c in run.contracts}
-        run.result = build(requirements, run.records, features, claims, harness)
+        run.result = build(requirements, run.records, features, claims, harness, _selection(session, run))
         meta = {
             "started_at": run.started_at.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -208,6 +266,7 @@ class _Controller:
             else run.redactor.url(run.profile.base_url or ""),
             "contracts": run.contracts,
             "faults": session.config.getoption("fault"),
+            "variants": session.config.getoption("variant"),
             "workers": _workers(session.config),
         }
         run.report_dir.mkdir(parents=True, exist_ok=True)
@@ -220,18 +279,74 @@ class _Controller:
             return
         tr = terminalreporter
         tr.section("conformance")
-        shown = [r for r in result.requirements if r.status in ("FAIL", "ERROR")][:15]
-        for r in shown:
-            tr.write_line(f"{r.status:5} {r.requirement.id} [{r.level}] {r.message[:160]}")
-        more = sum(r.status in ("FAIL", "ERROR") for r in result.requirements) - len(shown)
-        if more > 0:
-            tr.write_line(f"... and {more} more (see the report)")
+        bad = [r for r in result.requirements if r.status in ("FAIL", "ERROR", "BLOCKED")]
+        bad.sort(key=lambda r: ("FAIL", "ERROR", "BLOCKED").index(r.status))
+        for r in bad[:15]:
+            tr.write_line(f"{r.status:7} {r.requirement.id} [{r.level}] {r.message[:160]}")
+        if len(bad) > 15:
+            tr.write_line(f"... and {len(bad) - 15} more (see the report)")
         counts = " ".join(f"{k}={v}" for k, v in result.counts.items())
         tr.write_line(f"requirements: {len(result.requirements)}  {counts}")
         for err in result.harness_errors:
             tr.write_line(f"harness: {err}")
+        for p in result.partial:
+            tr.write_line(f"partial: {p['reason']}")
+        for note in result.notes:
+            tr.write_line(f"note: {note}")
         tr.write_line(f"verdict: {result.verdict}", bold=True, red=result.verdict != "CONFORMANT")
         tr.write_line(f"report: {(self.run.report_dir / 'report.html').resolve()}")
+
+
+def _covers(arg: Path, target: Path) -> bool:
+    return arg == target or arg in target.parents
+
+
+def _selection(session: pytest.Session, run: Run) -> list[dict[str, str]]:
+    """Why this run did not execute every test of the profile's contracts ([] when it did)."""
+    config = session.config
+    reasons = []
+    left_out = [c for c in run.profile.contracts if c not in run.contracts]
+    if left_out:
+        reasons.append(
+            {
+                "kind": "contracts",
+                "reason": f"only {', '.join(run.contracts)} of the profile's contracts ran (--contract); "
+                f"not run: {', '.join(left_out)}",
+            }
+        )
+    base = Path(config.invocation_params.dir)
+    paths = [(base / a).resolve() for a in config.args if "::" not in a]
+    narrowed = [c for c in run.contracts if not any(_covers(p, (SUITE_DIR / c).resolve()) for p in paths)]
+    if narrowed:
+        reasons.append(
+            {
+                "kind": "selection",
+                "reason": f"only the tests named on the command line ran ({len(config.args)} path(s) or "
+                f"node id(s)), not every test of {', '.join(narrowed)}",
+            }
+        )
+    if config.getoption("lf", default=False):
+        reasons.append(
+            {"kind": "selection", "reason": "--last-failed runs only the tests that failed before"}
+        )
+    if run.deselected:
+        reasons.append(
+            {
+                "kind": "deselected",
+                "reason": f"{run.deselected} test(s) of {', '.join(run.contracts)} were deselected "
+                "(-k, -m, --deselect or a plugin)",
+            }
+        )
+    ran = len({r.nodeid for r in run.records})
+    if run.collected is not None and ran < run.collected:
+        reasons.append(
+            {
+                "kind": "not_run",
+                "reason": f"{run.collected - ran} of {run.collected} selected test(s) did not run "
+                "(the run stopped early: -x, --maxfail or a crash)",
+            }
+        )
+    return reasons
 
 
 def _claims(profile: Profile, contract: str) -> set[str] | str:
@@ -313,12 +428,54 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run.http.start_test()
 
 
+def _unchecked(record: TestRecord) -> list[str]:
+    """The requirements the test declares that it has not checked nor said anything about yet."""
+    said = {c.requirement for c in record.checks} | set(record.unreached) | set(record.blocked_by)
+    return [r for r in record.requirements if r not in said and r not in record.not_awaited]
+
+
+def _mark_blocked(record: TestRecord, by: str) -> None:
+    """The test stopped at ``by`` (a fatal check, or a Blocked precondition): what it did not reach
+    is BLOCKED by that requirement (kept only when ``by`` is FAIL or WARN in this run)."""
+    record.blocker = by
+    for rid in _unchecked(record):
+        if rid != by:
+            record.blocked_by[rid] = by
+
+
+WAIT_IN_REASON = re.compile(r"(\d+(?:\.\d+)?)\s?s\b")
+
+
+def _mark_not_awaited(record: TestRecord, wait_s: float | None, why: str) -> None:
+    for rid in _unchecked(record):
+        record.not_awaited[rid] = [None if wait_s is None else round(float(wait_s), 1), why]
+
+
+def _note_slow_skip(record: TestRecord) -> None:
+    """A wait gate that skips (``pytest.skip("... (630s) is not awaited (use --include-slow)")``, or
+    the slow_wait marker): what the test did not check is "not awaited", with the wait if stated."""
+    if "--include-slow" in record.skip_reason and not record.not_awaited:
+        found = WAIT_IN_REASON.search(record.skip_reason)
+        _mark_not_awaited(record, float(found.group(1)) if found else None, record.skip_reason)
+
+
 def _classify(record: TestRecord, exc: BaseException, redactor: Redactor) -> None:
-    """Say why a test stopped: a fatal check, the harness (network, profile), or a crash."""
-    if isinstance(exc, CheckFailed | pytest.skip.Exception):
+    """Say why a test stopped: a fatal check, a precondition the vendor broke, a wait too long to
+    await, the harness (network, profile), or a crash."""
+    if isinstance(exc, NotAwaited):
+        record.skip_reason = redactor.text(str(exc))
+        _mark_not_awaited(record, exc.wait_s, redactor.text(str(exc.what)))
+        return
+    if isinstance(exc, CheckFailed):
+        if record.blocker:  # a fatal check: the rest of the test is blocked by its requirement
+            _mark_blocked(record, record.blocker)
+        return
+    if isinstance(exc, pytest.skip.Exception):
         return
     if isinstance(exc, Blocked):
         record.stopped_by = f"precondition: {redactor.text(str(exc))}"
+        if exc.by:
+            _mark_blocked(record, exc.by)
     elif isinstance(exc, HarnessError):
         record.error = redactor.text(str(exc))
     elif isinstance(exc, SuiteDefect):
@@ -358,7 +515,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         _classify(record, call.excinfo.value, run.redactor)
     if report.skipped and call.when in ("setup", "call"):
         record.outcome = "skipped"
-        record.skip_reason = _skip_reason(report)
+        record.skip_reason = record.skip_reason or _skip_reason(report)
+        _note_slow_skip(record)
     elif report.failed:
         record.outcome = "failed" if call.when == "call" and not record.error else "error"
     record.duration_s += report.duration
@@ -371,7 +529,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
+        return str(longrepr[2]).removeprefix("Skipped: ").removeprefix("conformance.checks.NotAwaited: ")
     return "skipped"
 
 

@@ -14,7 +14,7 @@ import jinja2
 
 from conformance import __version__, resources
 from conformance.redact import Redactor
-from conformance.results import STATUSES, RunResult, write_json, write_junit
+from conformance.results import SCHEMA_VERSION, STATUSES, RunResult, write_json, write_junit
 
 TEMPLATE_DIR = resources.report_templates_dir()
 
@@ -44,4 +44,5 @@ def render_html(run: RunResult, meta: dict[str, Any], redactor: Redactor) -> str
         clean=clean,
         version=__version__,
         statuses=STATUSES,
+        run_schema=SCHEMA_VERSION,
     )

@@ -24,6 +24,8 @@ def suite_args(
     target_url: str | None = None,
     verbose: bool = False,
     tests: Iterable[str] = (),
+    variants: Iterable[str] = (),
+    preflight: bool = False,
 ) -> list[str]:
     """pytest arguments for a suite run; ``tests`` are node ids (as collected) to run instead of all."""
     args = [
@@ -45,17 +47,21 @@ def suite_args(
         args += ["--contract", c]
     for f in faults:
         args += ["--fault", f]
+    for v in variants:
+        args += ["--variant", v]
     if workers:
         args += ["-n", str(workers)]
     if include_slow:
         args.append("--include-slow")
     if target_url:
         args += ["--target-url", target_url]
+    if not preflight:
+        args.append("--no-preflight")  # the CLI ran the pre-flight before pytest started
     return args
 
 
 def run(args: list[str], plugins: list[Any] | None = None) -> int:
-    """pytest.main with the kit's exit codes (0, 1, 2 pre-flight/profile/usage, 3 harness)."""
+    """pytest.main with the kit's exit codes (0, 1, 2 pre-flight/profile/usage, 3 incomplete or partial)."""
     code = int(pytest.main(args, plugins=plugins or []))
     if code in (0, 1, EXIT_PREFLIGHT, EXIT_HARNESS):
         return code

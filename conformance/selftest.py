@@ -1,8 +1,12 @@
 """Prove the suite can fail: run it against the clean reference server, then once per fault.
 
 A fault is caught when every requirement it targets turns FAIL or WARN and every other
-requirement keeps the status it had in the clean run, or is reported "not evaluated" because the
-test that checks it stopped at a broken target (the suite blames nothing it did not see). Runs
+requirement keeps the status it had in the clean run, or is BLOCKED by a target (directly or
+through other blocked requirements), or is reported "not evaluated" because the test that checks
+it stopped at a broken target (the suite blames nothing it did not see). A run is judged by those
+statuses, not by its verdict: a focused run selects a few tests, so its verdict is PARTIAL at best,
+and that is expected. The clean run must be CONFORMANT (a PARTIAL whose only reason is that the
+selftest ran fewer contracts than the reference profile names counts as CONFORMANT). Runs
 are handed out to a few worker processes (``python -m conformance.selftest``), each with one
 embedded server that is reset and has its faults switched in place between runs, so a run costs
 the suite's own time and little more.
@@ -43,15 +47,17 @@ class FaultOutcome:
     statuses: dict[str, str]
     missed: list[str] = field(default_factory=list)  # targets that did not turn FAIL/WARN
     collateral: list[str] = field(default_factory=list)  # others that changed: "ID PASS->FAIL"
-    unreached: list[str] = field(default_factory=list)  # others not evaluated because a target broke
+    unreached: list[str] = field(default_factory=list)  # others BLOCKED by / not evaluated at a target
     exit_code: int = 0
     focused: bool = False
+    verdict: str = ""
 
     @property
     def clean_exit(self) -> bool:
+        # A PARTIAL run (exit 3) ran a subset (or a target that is a SHOULD only WARNs): expected.
         # A focused run whose few tests all fail shows nothing holding, so its verdict is
         # INCOMPLETE (exit 3); that is expected there, and a crash still shows as missed targets.
-        return self.exit_code in (0, 1) or (self.focused and bool(self.statuses))
+        return self.exit_code in (0, 1) or self.verdict == "PARTIAL" or (self.focused and bool(self.statuses))
 
     @property
     def caught(self) -> bool:
@@ -94,25 +100,63 @@ def run(
                 plan.append({"name": f.name, "tests": tests})
     runs = _dispatch(contracts, plan, jobs, progress)
     clean = runs.get(CLEAN, {"verdict": "ERROR", "statuses": {}})
-    outcomes = []
-    for fault in faults:
-        item = runs.get(fault.name, {"code": 3, "statuses": {}})
-        statuses = item["statuses"]
-        if fault.name in declared:  # focused: requirements no selected test checks were not run
-            statuses = {rid: st for rid, st in statuses.items() if rid in declared[fault.name]}
-        outcome = FaultOutcome(fault, statuses, exit_code=item["code"], focused=fault.name in declared)
-        for rid in fault.targets:
-            if statuses.get(rid) not in ("FAIL", "WARN"):
-                outcome.missed.append(f"{rid} {statuses.get(rid, 'absent')}")
-        for rid, status in statuses.items():
-            if rid in fault.targets or status == clean["statuses"].get(rid):
-                continue
-            if rid in item.get("unreached", ()):  # a test stopped at a broken target: honest, not blame
-                outcome.unreached.append(rid)
-            else:
-                outcome.collateral.append(f"{rid} {clean['statuses'].get(rid)}->{status}")
-        outcomes.append(outcome)
-    return SelftestResult(clean["verdict"], clean["statuses"], outcomes)
+    outcomes = [judge(f, runs.get(f.name), clean["statuses"], declared.get(f.name)) for f in faults]
+    return SelftestResult(clean_verdict(clean), clean["statuses"], outcomes)
+
+
+def clean_verdict(clean: dict) -> str:
+    """The clean run's verdict as the selftest sees it: a PARTIAL only because fewer contracts
+    than the reference profile names were run is CONFORMANT for the contracts under test."""
+    verdict = clean.get("verdict", "ERROR")
+    kinds = set(clean.get("partial_kinds", ()))
+    if verdict == "PARTIAL" and kinds == {"contracts"}:
+        return "CONFORMANT"
+    return verdict
+
+
+def _blocked_by_target(rid: str, item: dict, targets: tuple[str, ...] | list[str]) -> bool:
+    """``rid`` is BLOCKED by a target, directly or through a chain of BLOCKED requirements."""
+    blocked_by, statuses = item.get("blocked_by", {}), item.get("statuses", {})
+    seen = set()
+    while statuses.get(rid) == "BLOCKED" and rid not in seen:
+        seen.add(rid)
+        rid = blocked_by.get(rid, "")
+        if rid in targets:
+            return True
+    return False
+
+
+def judge(
+    fault: Fault, item: dict | None, clean: dict[str, str], declared: set[str] | None = None
+) -> FaultOutcome:
+    """Was ``fault`` caught? By the statuses of its run: every target FAIL/WARN, nothing else moved
+    except requirements BLOCKED by a target, not evaluated because a test stopped at one, or SKIP.
+    ``declared``: in a focused run, the requirements its selected tests declare (only those ran)."""
+    item = item or {"code": 3, "statuses": {}}
+    statuses = item["statuses"]
+    if declared is not None:  # focused: requirements no selected test checks were not run
+        statuses = {rid: st for rid, st in statuses.items() if rid in declared}
+    outcome = FaultOutcome(
+        fault, statuses, exit_code=item["code"], focused=declared is not None, verdict=item.get("verdict", "")
+    )
+    for rid in fault.targets:
+        if statuses.get(rid) not in ("FAIL", "WARN"):
+            outcome.missed.append(f"{rid} {statuses.get(rid, 'absent')}")
+    for rid, status in statuses.items():
+        if rid in fault.targets or status == clean.get(rid):
+            continue
+        # BLOCKED by a target (the vendor broke it first), a test stopped at a broken target with
+        # no blocker named, or a SKIP because the fault took away what the requirement is about
+        # (no expires_in: no lifetime to judge): honest, not blame.
+        if (
+            _blocked_by_target(rid, item, fault.targets)
+            or rid in item.get("unreached", ())
+            or status == "SKIP"
+        ):
+            outcome.unreached.append(rid)
+        else:
+            outcome.collateral.append(f"{rid} {clean.get(rid)}->{status}")
+    return outcome
 
 
 def _dispatch(
@@ -149,7 +193,8 @@ def _dispatch(
                 item = json.loads(line)
                 with lock:
                     runs[item["name"]] = item
-                progress(f"ran {item['name']}: {item['verdict']}")
+                shown = clean_verdict(item) if item["name"] == CLEAN else item["verdict"]
+                progress(f"ran {item['name']}: {shown}")
         finally:
             proc.stdin.close()
             proc.wait()
@@ -194,7 +239,7 @@ def _worker(contracts: list[str]) -> None:
             )
             with contextlib.redirect_stdout(io.StringIO()):  # the table is the output, not pytest's
                 code = runner.run(args + ["-q", "-p", "no:warnings"])
-            verdict, statuses, unreached = "ERROR", {}, []
+            verdict, statuses, unreached, blocked_by, kinds = "ERROR", {}, [], {}, []
             if (out / "results.json").exists():
                 data = json.loads((out / "results.json").read_text())
                 verdict, statuses = data["verdict"], {r["id"]: r["status"] for r in data["requirements"]}
@@ -203,12 +248,16 @@ def _worker(contracts: list[str]) -> None:
                     for r in data["requirements"]
                     if r["status"] == "ERROR" and r["message"].startswith("not evaluated")
                 ]
+                blocked_by = {r["id"]: r["blocked_by"] for r in data["requirements"] if r.get("blocked_by")}
+                kinds = sorted({p["kind"] for p in data.get("partial", [])})
             item = {
                 "name": name,
                 "code": code,
                 "verdict": verdict,
                 "statuses": statuses,
                 "unreached": unreached,
+                "blocked_by": blocked_by,
+                "partial_kinds": kinds,
             }
             print(json.dumps(item), flush=True)
 

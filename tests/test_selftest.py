@@ -22,6 +22,8 @@ def test_selftest_catches_every_fault(contract, depth):
     match = re.fullmatch(r"(\d+)/(\d+) faults caught", last)
     assert match, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert match.group(1) == match.group(2), proc.stdout[-3000:]
+    # The clean run is complete for the contract under test: CONFORMANT, never PARTIAL.
+    assert "clean run: CONFORMANT" in proc.stdout, proc.stdout[-3000:]
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 

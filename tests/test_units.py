@@ -90,6 +90,11 @@ def test_verdict_is_one_function_of_the_statuses():
     assert verdict([_result("MUST", "PASS"), _result("MUST", "ERROR")]) == "INCOMPLETE"
     assert verdict([_result("MUST", "SKIP")]) == "INCOMPLETE"  # nothing shown to hold
     assert verdict([_result("MUST", "PASS")], ["collection failed"]) == "INCOMPLETE"
+    partial = [{"kind": "deselected", "reason": "2 tests deselected"}]
+    assert verdict([_result("MUST", "PASS")], [], partial) == "PARTIAL"  # never CONFORMANT
+    assert verdict([_result("MUST", "FAIL")], [], partial) == "NON-CONFORMANT"
+    # A MUST BLOCKED by nothing known is harness trouble (build() turns it into an ERROR).
+    assert verdict([_result("MUST", "PASS"), _result("MUST", "BLOCKED")]) == "INCOMPLETE"
 
 
 def test_descriptive_fields_stay_readable_and_do_not_poison_urls():
