@@ -1,6 +1,7 @@
 """`conformance`: run the suite, serve the reference server, list faults and requirements, check a profile.
 
-Exit codes (PRODUCT.md): 0 conformant · 1 non-conformant · 2 profile or pre-flight error · 3 harness error.
+Exit codes (PRODUCT.md): 0 conformant · 1 non-conformant · 2 profile or pre-flight error ·
+3 incomplete or partial run (harness trouble, or not every applicable requirement was evaluated).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import time
 
 import click
 
-from conformance import __version__, catalogue, preflight, runner
-from conformance.profile import REFERENCE_PROFILE, ProfileError, load, problems
+from conformance import __version__, catalogue, preflight, runner, spec_rules
+from conformance.profile import REFERENCE_PROFILE, ProfileError, load, problems, with_base_url
 from conformance.results import EXIT_HARNESS, EXIT_PREFLIGHT
 
 
@@ -44,12 +45,25 @@ def main() -> None:
     "--fault", "faults", multiple=True, help="Fault injected into the embedded server (repeatable)."
 )
 @click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    help="Conforming variant the embedded server serves (repeatable; see `conformance variants`).",
+)
+@click.option(
     "-n", "--workers", type=click.IntRange(0, 64), default=0, help="Parallel workers (pytest-xdist)."
 )
 @click.option("--include-slow", is_flag=True, help="Also run tests that outwait long vendor timings.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per test instead of progress dots.")
-def run(profile, contracts, report_dir, faults, workers, include_slow, verbose) -> None:
-    """Run the suite and write report.html, results.json and junit.xml."""
+@click.option(
+    "--no-preflight",
+    is_flag=True,
+    help="Skip the pre-flight (`doctor`) and test even a target the profile cannot sign in to.",
+)
+def run(
+    profile, contracts, report_dir, faults, variants, workers, include_slow, verbose, no_preflight
+) -> None:
+    """Run the suite and write report.html, results.json and junit.xml (after a pre-flight)."""
     _check_contracts(contracts)
     path = profile or str(REFERENCE_PROFILE)
     found = problems(path)
@@ -66,12 +80,48 @@ def run(profile, contracts, report_dir, faults, workers, include_slow, verbose) 
         unknown = [f for f in faults if f not in load_all()]
         if unknown:
             _die(f"unknown fault {unknown[0]!r} (see `conformance faults`)")
-    if not loaded.embedded:
-        found = preflight.reachability(loaded, [c for c in contracts or loaded.contracts if c in loaded.data])
-        if found:
-            _die(f"pre-flight failed, nothing was tested: {found[0]}")
-    args = runner.suite_args(path, contracts, report_dir, faults, workers, include_slow, verbose=verbose)
+    if variants:
+        _check_variants(variants, loaded.embedded)
+    if not no_preflight:
+        _refuse_unusable(loaded, [c for c in contracts or loaded.contracts if c in loaded.data])
+    args = runner.suite_args(
+        path, contracts, report_dir, faults, workers, include_slow, verbose=verbose, variants=variants
+    )
     sys.exit(runner.run(args))
+
+
+def _check_variants(variants: tuple[str, ...], embedded: bool) -> None:
+    from reference_server.variants import ActiveVariants, UnknownVariant
+
+    if not embedded:
+        _die("--variant applies to the embedded reference server only (the profile names a vendor)")
+    try:
+        ActiveVariants(variants)  # unknown names and variants that cannot be served together
+    except UnknownVariant as exc:
+        _die(str(exc))
+
+
+def _refuse_unusable(loaded, contracts: list[str]) -> None:
+    """Exit 2 before pytest starts (no report) when the profile would make the vendor look broken.
+
+    A vendor target gets the whole pre-flight (`doctor`); the embedded server is built from the
+    profile itself and may carry faults on purpose, so only the profile-alone checks apply to it.
+    """
+    found = (
+        preflight.static(loaded, contracts)
+        if loaded.embedded
+        else preflight.check(loaded, contracts).problems
+    )
+    if not found:
+        return
+    for line in found:
+        click.echo(f"conformance: {line}", err=True)
+    click.echo(
+        f"pre-flight: {len(found)} problem(s), nothing was tested and no report written "
+        "(`conformance doctor` shows what works; --no-preflight tests anyway)",
+        err=True,
+    )
+    sys.exit(EXIT_PREFLIGHT)
 
 
 @main.command()
@@ -81,22 +131,38 @@ def run(profile, contracts, report_dir, faults, workers, include_slow, verbose) 
     "--profile", type=click.Path(dir_okay=False), help="Profile with the accounts and clients to serve."
 )
 @click.option("--fault", "faults", multiple=True, help="Fault to inject (repeatable).")
+@click.option("--variant", "variants", multiple=True, help="Conforming variant to serve (repeatable).")
 @click.option("--public-url", help="Base URL clients reach the server at (issuer); default http://HOST:PORT.")
-def serve(host, port, profile, faults, public_url) -> None:
+def serve(host, port, profile, faults, variants, public_url) -> None:
     """Run the reference server on its own: a sandbox for TV and companion apps."""
     from reference_server.faults import UnknownFault
     from reference_server.server import serve as serve_forever
+    from reference_server.variants import UnknownVariant
 
     try:
         loaded = load(profile or REFERENCE_PROFILE)
         click.echo(
             f"reference server on http://{host}:{port} (profile {loaded.name}; Ctrl-C stops)", err=True
         )
-        serve_forever(loaded.data, host, port, list(faults), public_url)
-    except (ProfileError, UnknownFault) as exc:
+        if variants:
+            click.echo(f"serving variants: {', '.join(variants)}", err=True)
+        serve_forever(loaded.data, host, port, list(faults), public_url, variants=list(variants))
+    except (ProfileError, UnknownFault, UnknownVariant) as exc:
         _die(str(exc))
     except OSError as exc:
         _die(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@main.command()
+@click.option("--contract", help="Only this contract's variants.")
+def variants(contract) -> None:
+    """List the reference server's conforming variants and the spec point that allows each."""
+    from reference_server.variants import for_contract
+
+    if contract:
+        _check_contracts((contract,))
+    for v in sorted(for_contract(contract), key=lambda v: v.name):
+        click.echo(f"{v.name:40} {v.description}\n{'':40} allowed by {v.spec}")
 
 
 @main.command()
@@ -146,7 +212,10 @@ def selftest(contracts, only, jobs, full) -> None:
 @main.command()
 @click.option("--contract", "contracts", multiple=True, help="Only this contract (repeatable).")
 @click.option(
-    "--check", "check_", is_flag=True, help="Fail when a MUST has neither a test nor a written reason."
+    "--check",
+    "check_",
+    is_flag=True,
+    help="Fail when a MUST has neither a test nor a written reason, or a shared spec rule is cited nowhere.",
 )
 def requirements(contracts, check_) -> None:
     """The requirement catalogue, with the tests that check each requirement."""
@@ -166,32 +235,91 @@ def requirements(contracts, check_) -> None:
             bad.append(r.id)
     unknown = sorted(set(tests) - {r.id for r in catalogue.all_requirements().values()})
     click.echo(f"{len(reqs)} requirements ({sum(r.level == 'MUST' for r in reqs)} MUST)")
-    if check_ and (bad or unknown):
+    uncited = _spec_rule_problems() if check_ else []
+    if check_ and (bad or unknown or uncited):
         if bad:
             click.echo(f"MUST without a test or a reason: {', '.join(bad)}", err=True)
         if unknown:
             click.echo(f"tests declare unknown requirements: {', '.join(unknown)}", err=True)
+        for line in uncited:
+            click.echo(f"spec rule without a requirement or a reason: {line}", err=True)
         sys.exit(1)
 
 
+def _spec_rule_problems() -> list[str]:
+    """Every numbered rule of the shared specs is cited by a requirement or has a written reason.
+
+    The specs sit beside the repository (../shared/specs); an installed kit has none, and then only
+    the catalogues are checked."""
+    where = spec_rules.specs_dir()
+    if where is None:
+        click.echo("shared specs not found (../shared/specs or $CONFORMANCE_SPECS): spec rules not checked")
+        return []
+    specs = spec_rules.load_specs(where)
+    every = list(catalogue.all_requirements().values())
+    for cov in spec_rules.coverage(specs, every):
+        if not cov.spec.rules:
+            click.echo(f"spec {cov.spec.name}: no numbered rules")
+            continue
+        click.echo(
+            f"spec {cov.spec.name}: {len(cov.spec.rules)} numbered rules, "
+            f"{len(cov.spec.rules) - len(cov.uncovered)} with a requirement or a reason"
+        )
+        for rule in cov.needless_reasons:
+            click.echo(
+                f"note: {cov.spec.name} rule {rule} is cited by a requirement; its written reason can go"
+            )
+    return spec_rules.problems(specs, every)
+
+
 @main.command()
-@click.option("--profile", type=click.Path(dir_okay=False), required=True)
-@click.option("--contract", "contracts", multiple=True, help="Only check these contracts' endpoints.")
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False),
+    help="Profile to check; default: the embedded reference server.",
+)
+@click.option("--contract", "contracts", multiple=True, help="Only check these contracts.")
 def doctor(profile, contracts) -> None:
-    """Check a profile: schema, ${VAR} secrets present, endpoints reachable. One line per problem."""
+    """Prove a profile works before anything is judged: one `ok` or `problem` line per check.
+
+    Schema and ${VAR} secrets, then every configured endpoint reachable and answering with the right
+    shape, the client credentials accepted and each account signing in (once, never with a wrong
+    password). An embedded target is started, clean, for the check. Exit 2 on any problem.
+    """
     _check_contracts(contracts)
-    found = problems(profile)
+    path = profile or str(REFERENCE_PROFILE)
+    found = problems(path)
+    notes: list[str] = []
     if not found:
-        loaded = load(profile)
+        loaded = load(path)
+        wanted = [c for c in contracts or loaded.contracts if c in loaded.data]
+        missing = [c for c in contracts if c not in loaded.data]
+        found = [f"{c}: the profile has no [{c}] section" for c in missing]
+        server = None
         if loaded.embedded:
-            click.echo("target is the embedded reference server: nothing to reach")
-        else:
-            found = preflight.reachability(loaded, list(contracts) or loaded.contracts)
+            from reference_server.server import EmbeddedServer
+
+            try:
+                server = EmbeddedServer(loaded.data).start()
+            except (RuntimeError, ValueError) as exc:  # a harness defect, not the profile's
+                _die(f"the embedded reference server did not start: {exc}", EXIT_HARNESS)
+            loaded = with_base_url(loaded, server.url)
+            click.echo(f"ok: target: the embedded reference server, started clean at {server.url}")
+        try:
+            result = preflight.check(loaded, wanted)
+        finally:
+            if server:
+                server.stop()
+        for line in result.oks:
+            click.echo(f"ok: {line}")
+        notes, found = result.notes, found + result.problems
+    for line in notes:
+        click.echo(f"note: {line}")
     for line in found:
         click.echo(f"problem: {line}")
     if found:
         sys.exit(EXIT_PREFLIGHT)
-    click.echo(f"profile {profile}: ok")
+    click.echo(f"profile {path}: ok")
 
 
 if __name__ == "__main__":

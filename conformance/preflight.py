@@ -1,15 +1,25 @@
-"""Pre-flight: is there anything to test? Checked before any test runs (exit 2 when not).
+"""Pre-flight: would this profile let the suite judge the vendor? Checked before any test runs.
 
-Used by the plugin (vendor targets) and by ``conformance doctor``. One request per distinct
-origin of the profile's endpoint URLs; any HTTP answer counts as reachable, whatever its status.
+Used by ``conformance doctor`` and ``conformance run`` (exit 2, one line per problem, nothing
+tested) and, for reachability only, by the plugin. Three layers; the live one only runs when every
+origin answers, so a user sees the cause and not its consequences:
+
+1. the profile alone: one account named in two roles whose tests interfere;
+2. reachability: one request per distinct origin of the endpoint URLs (any HTTP answer counts);
+3. per contract (``suite/<contract>/preflight.py``): every configured endpoint answers with the
+   right shape, the client credentials work and each account signs in, once, with its own
+   password (nothing here may trip a lockout or a throttle the run then suffers from).
 """
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.probe import Findings, Probe
 from conformance.profile import Profile
 
 
@@ -47,3 +57,39 @@ def reachability(profile: Profile, contracts: list[str]) -> list[str]:
             except httpx.HTTPError as exc:
                 problems.append(f"{label}: {origin}: {type(exc).__name__}")
     return problems
+
+
+def _module(contract: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"conformance.suite.{contract}.preflight")
+    except ModuleNotFoundError:
+        return None  # a contract without a pre-flight of its own: reachability only
+
+
+def static(profile: Profile, contracts: list[str]) -> list[str]:
+    """Problems visible in the profile alone (no request is sent)."""
+    found = []
+    for contract in contracts:
+        module = _module(contract)
+        if module is not None:
+            found += module.static(profile)
+    return found
+
+
+def check(profile: Profile, contracts: list[str]) -> Findings:
+    """The whole pre-flight against the profile's target (an embedded one must already be started)."""
+    out = Findings()
+    out.problems += static(profile, contracts)  # the live checks sign each distinct account in once
+    unreachable = reachability(profile, contracts)
+    if unreachable:
+        out.problems += unreachable
+        return out  # every later request would fail the same way
+    probe = Probe(profile)
+    try:
+        for contract in contracts:
+            module = _module(contract)
+            if module is not None:
+                module.check(profile, probe, out)
+    finally:
+        probe.close()
+    return out
