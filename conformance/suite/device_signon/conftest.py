@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance import deadlines
+from conformance.checks import Checker
 from conformance.http import Http
 from conformance.profile import Profile
 from conformance.redact import Redactor
@@ -22,8 +24,9 @@ def dso(profile: Profile, http: Http, redactor: Redactor) -> Dso:
 
 
 @pytest.fixture
-def outwait(dso: Dso, request: pytest.FixtureRequest) -> Callable[[float, str], None]:
-    """``outwait(seconds, what)`` skips the test unless it may wait that long on a vendor timing.
+def outwait(dso: Dso, request: pytest.FixtureRequest, check: Checker) -> Callable[[float, str], None]:
+    """``outwait(seconds, what)`` stops the test unless it may wait that long on a vendor timing:
+    every requirement it declares is then "not awaited" (the run is PARTIAL, not CONFORMANT).
 
     The one gate of waits on an advertised expiry or a widened interval (client.LONG_WAIT_S, longer
     only with --include-slow): every test that outwaits such a timing asks for this fixture, which is
@@ -32,7 +35,12 @@ def outwait(dso: Dso, request: pytest.FixtureRequest) -> Callable[[float, str], 
 
     def gate(seconds: float, what: str) -> None:
         if not dso.wait_allowed(request, seconds):
-            pytest.skip(f"{what} ({seconds:g}s) is not awaited (use --include-slow)")
+            why = f"{what} ({seconds:g}s) is not awaited (use --include-slow)"
+            judged = {c.requirement for c in check.record.checks}
+            for req in check.record.requirements:
+                if req not in judged:
+                    check.not_awaited(req, seconds, why)
+            pytest.skip(why)
 
     return gate
 
@@ -50,6 +58,16 @@ def _expiry_clocks_start_first(request: pytest.FixtureRequest) -> None:
     # Before the first device_signon test, so that the expiry waits overlap the whole run.
     if any("timeline" in getattr(item, "fixturenames", ()) for item in request.session.items):
         request.getfixturevalue("timeline")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool:
+    """A flow that outran a code's lifetime (the suite was slow, not the vendor) runs once more with
+    fresh codes, then is an ERROR (deadlines.py)."""
+    args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    check = pyfuncitem.funcargs.get("check")
+    deadlines.retried(lambda: pyfuncitem.obj(**args), check.record.checks if check else None)
+    return True
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -87,7 +87,7 @@ def test_companion_approval_normalises_code(dso, check):
             "DSO-APPR-009",
             200 <= resp.status_code < 300,
             f"the code typed as {typed!r} was refused ({resp.status_code})",
-            "lower case, dash and space accepted",
+            passed="lower case, dash and space accepted",
         )
 
 
@@ -102,14 +102,14 @@ def test_companion_approval_brute_force(dso, check):
         "DSO-APPR-010",
         429 in statuses[:9],
         f"{attempts} wrong codes were never throttled: {statuses}",
-        f"throttled after {statuses.index(429) if 429 in statuses else '?'} wrong codes",
+        passed=f"throttled after {statuses.index(429) if 429 in statuses else '?'} wrong codes",
     )
     right = dso.approve(reg.code, token=token)
     check.that(
         "DSO-APPR-010",
         not 200 <= right.status_code < 300,
         f"the right code was accepted while throttled ({right.status_code})",
-        f"the right code refused while throttled ({right.status_code})",
+        passed=f"the right code refused while throttled ({right.status_code})",
     )
 
 
@@ -131,7 +131,7 @@ def test_companion_approval_binds_approver(dso, check):
         "DSO-APPR-011",
         seen == acct["account_id"],
         f"the device landed on account {seen!r}, not the approver's",
-        "the device is on the approver's account",
+        passed="the device is on the approver's account",
     )
 
 
@@ -192,7 +192,7 @@ def test_portal_approval_binds_account(dso, check):
         "DSO-PORT-005",
         seen == target,
         f"the device landed on account {seen!r}, not the given accountId",
-        "the device is on the given account",
+        passed="the device is on the given account",
     )
 
 

@@ -4,6 +4,11 @@ The suite stands in for three parties: the TVE Dashboard (it builds software sta
 platform identity service (it builds `Adobe-Subject-Token` values, JWS or JWE; both in
 ``tokens``) and the user, who signs in at the MVPD login page: a plain form post for speed, a real
 browser for the SSO flow, or the vendor's own automation hook (see ``Psso.authenticate``).
+
+Lifetimes are read from what the vendor advertises (a session's and a profile's ``notBefore`` /
+``notAfter``) on the suite's own clock (conformance/deadlines.py), or from ``code_lifetime_s`` /
+``profile_lifetime_s`` in ``[platform_sso]`` when the vendor's test environment declares its own.
+A login that finds its code expired because the suite was slow is tried once more, then an ERROR.
 """
 
 from __future__ import annotations
@@ -20,18 +25,20 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 import pytest
 
-from conformance import hooks
+from conformance import deadlines, hooks
 from conformance.bodies import body_of
 from conformance.checks import Blocked
+from conformance.deadlines import Deadline, now
 from conformance.http import Http
 from conformance.profile import Profile
 from conformance.redact import Redactor
 from conformance.suite.platform_sso import tokens
 from conformance.suite.platform_sso.pages import FormParser, selector_name
-from conformance.suite.platform_sso.readers import profiles_of
+from conformance.suite.platform_sso.readers import ms, profiles_of
 
 CONTRACT = "platform_sso"
 COMPLETION_TIMEOUT_S = 4.0  # how long a flow polls profiles/code for the user agent to complete
+LONG_WAIT_S = 120.0  # longer expiry waits only with --include-slow
 DEVICE_INFO = {
     "primaryHardwareType": "SetTopBox",
     "model": "ConformanceBox",
@@ -125,18 +132,24 @@ class Psso:
             else self.redirect_url
         )
         self.applications = {a["role"]: a for a in s.get("applications", [])}
-        self.accounts = {a["role"]: a for a in s.get("accounts", [])}
+        self.accounts: list[dict[str, Any]] = list(s.get("accounts", []))
         self.login_cfg: dict[str, Any] = s.get("mvpd_login", {})
+        self.deadlines = deadlines.Registry()  # authentication code -> its deadline
+        self.logins: dict[str, tuple[float, float, dict]] = {}  # code -> (session sent, profile seen, it)
 
     def need(self, key: str) -> Any:
         if not self.section.get(key):
             raise Blocked(f"the profile has no {key} in [{CONTRACT}]")
         return self.section[key]
 
-    def account(self, role: str) -> dict[str, Any]:
-        if role not in self.accounts:
-            raise Blocked(f"the profile has no account with role {role!r}")
-        return self.accounts[role]
+    def account(self, role: str, mvpd: str | None = None) -> dict[str, Any]:
+        """The account with ``role`` that exists at ``mvpd`` (one without ``mvpd`` exists at every
+        MVPD): a vendor's test MVPDs rarely share subscribers, so a role may repeat per MVPD."""
+        m = mvpd or self.mvpd
+        for acct in self.accounts:
+            if acct.get("role") == role and acct.get("mvpd", m) == m:
+                return acct
+        raise Blocked(f"the profile has no account with role {role!r} at MVPD {m!r}")
 
     # The TVE Dashboard and the platform identity service: what they sign is minted by ``tokens``;
     # the client resolves key files against the vendor's profile and redacts what it mints.
@@ -169,7 +182,9 @@ class Psso:
         resp = self.register(self.software_statement(role))
         body = body_of(resp)
         if resp.status_code not in (200, 201) or not body.get("client_id") or not body.get("client_secret"):
-            raise Blocked(f"registration of the {role} application failed (HTTP {resp.status_code})")
+            raise Blocked(
+                f"registration of the {role} application failed (HTTP {resp.status_code})", by="PSSO-DCR-001"
+            )
         self.redactor.remember(str(body["client_secret"]))
         return str(body["client_id"]), str(body["client_secret"])
 
@@ -181,7 +196,9 @@ class Psso:
         )
         body = body_of(resp)
         if resp.status_code not in (200, 201) or not isinstance(body.get("access_token"), str):
-            raise Blocked(f"no access token for the {role} application (HTTP {resp.status_code})")
+            raise Blocked(
+                f"no access token for the {role} application (HTTP {resp.status_code})", by="PSSO-DCR-006"
+            )
         self.redactor.remember(body["access_token"])
         return App(self, role, cid, secret, body["access_token"])
 
@@ -190,6 +207,11 @@ class Psso:
 
     def jws_subject(self, sub: str, **overrides: Any) -> str:
         token = tokens.jws_subject_token(self.section, sub, profile_dir=self.profile.path.parent, **overrides)
+        self.redactor.remember(token)
+        return token
+
+    def forged_subject(self, sub: str, alg: str, **overrides: Any) -> str:
+        token = tokens.forged_subject_token(self.section, sub, alg, **overrides)
         self.redactor.remember(token)
         return token
 
@@ -205,15 +227,41 @@ class Psso:
 
     # The user at the MVPD.
 
+    def wait_allowed(self, request: pytest.FixtureRequest, seconds: float) -> bool:
+        return seconds <= LONG_WAIT_S or bool(request.config.getoption("include_slow"))
+
+    def lifetime_s(self, declared_key: str, record: dict[str, Any]) -> float | None:
+        """A lifetime the profile declares, else the record's notAfter - notBefore (None if neither)."""
+        if self.section.get(declared_key) is not None:
+            return float(self.section[declared_key])
+        nb, na = ms(record.get("notBefore")), ms(record.get("notAfter"))
+        return (na - nb) / 1000 if nb is not None and na is not None and na > nb else None
+
+    def profile_deadline(self, session: dict[str, Any]) -> Deadline | None:
+        """The deadline of the profile a login of ``session`` created: it cannot predate the session
+        and was there when the suite first saw it."""
+        login = self.logins.get(str(session.get("code")))
+        if login is None:
+            return None
+        started, seen, profile = login
+        life = self.lifetime_s("profile_lifetime_s", profile)
+        return Deadline(started, seen, life, "the profile") if life else None
+
     def start_session(self, app: App, mvpd: str | None = None) -> dict[str, Any]:
+        sent = now()
         resp = app.session(mvpd)
+        received = now()
         body = body_of(resp)
         if resp.status_code != 200 or body.get("actionName") != "authenticate" or not body.get("code"):
             raise Blocked(
                 f"POST /sessions did not start an authentication (HTTP {resp.status_code}, "
-                f"actionName {body.get('actionName')!r})"
+                f"actionName {body.get('actionName')!r})",
+                by="PSSO-SES-001",
             )
         self.redactor.remember(str(body["code"]))
+        life = self.lifetime_s("code_lifetime_s", body)
+        if life:
+            self.deadlines.add(str(body["code"]), Deadline(sent, received, life, "the authentication code"))
         return body
 
     def login_page(self, session: dict[str, Any]) -> tuple[str, FormParser]:
@@ -228,16 +276,23 @@ class Psso:
         parser = FormParser()
         parser.feed(resp.text)
         if resp.status_code != 200 or parser.action is None:
-            raise Blocked(f"no MVPD login form reached (HTTP {resp.status_code} at the end)")
+            raise Blocked(
+                f"no MVPD login form reached (HTTP {resp.status_code} at the end)", by="PSSO-AUTHN-001"
+            )
         for value in parser.fields.values():
             if value:
                 self.redactor.remember(value)
         return url, parser
 
     def submit_login(
-        self, page_url: str, form: FormParser, account: str = "primary", password: str | None = None
+        self,
+        page_url: str,
+        form: FormParser,
+        account: str = "primary",
+        password: str | None = None,
+        mvpd: str | None = None,
     ) -> httpx.Response:
-        acct = self.account(account)
+        acct = self.account(account, mvpd)
         fields = dict(form.fields)
         fields[selector_name(self.login_cfg.get("username_selector", ""), "username")] = acct["username"]
         fields[selector_name(self.login_cfg.get("password_selector", ""), "password")] = (
@@ -280,21 +335,34 @@ class Psso:
         ``form`` posts the login page's HTML form over HTTP (fast: the reference MVPD and any plain
         page), ``browser`` fills it in chromium (a page that needs scripts), ``hook`` hands the
         login URL to the vendor's own automation (a captcha, a second factor, a federated MVPD).
+        A login that outran its code's lifetime is tried once more with a fresh session.
         """
+        return deadlines.retried(lambda: self._authenticate(app, mvpd, account))
+
+    def _authenticate(self, app: App, mvpd: str | None, account: str) -> dict[str, Any]:
+        started = now()
         mode = self.login_mode
         if mode == "browser":
             session, _ = self.browser_authenticate(app, account, mvpd)
         elif mode == "form":
             session = self.start_session(app, mvpd)
             page_url, form = self.login_page(session)
-            self.submit_login(page_url, form, account)
+            self.submit_login(page_url, form, account, mvpd=mvpd)
         elif mode == "hook":
             session = self.start_session(app, mvpd)
             self.login_hook(session, mvpd or self.mvpd, account)
         else:
             raise Blocked(f"features.mvpd_login is {mode!r}: expected form, browser or hook")
-        if self.wait_for_profile(app, session["code"], mvpd) is None:
-            raise Blocked("the MVPD login did not produce a profile (profiles/code stayed empty)")
+        logged_in = now()
+        profile = self.wait_for_profile(app, session["code"], mvpd)
+        if profile is None:
+            deadline = self.deadlines.of(str(session["code"]))
+            if deadline is not None:  # no profile is the vendor's fault only if the code was still valid
+                deadline.require_valid(f"the MVPD login ({mode})", logged_in)
+            raise Blocked(
+                "the MVPD login did not produce a profile (profiles/code stayed empty)", by="PSSO-AUTHN-003"
+            )
+        self.logins[str(session["code"])] = (started, now(), profile)
         return session
 
     def login_hook(self, session: dict[str, Any], mvpd: str, account: str) -> None:
@@ -304,7 +372,7 @@ class Psso:
         ``python``. The URL is called with POST, 2xx = done. The command gets the password in
         ``$PSSO_HOOK_PASSWORD`` (never on the command line), exit 0 = done.
         """
-        acct = self.account(account)
+        acct = self.account(account, mvpd)
         values = {
             "url": urljoin(self.api + "/", str(session.get("url", ""))),
             "username": acct["username"],
@@ -332,7 +400,7 @@ class Psso:
         """
         from conformance.browser import BrowserUnavailable, browser
 
-        acct = self.account(account)
+        acct = self.account(account, mvpd)
         cfg = self.login_cfg
         try:
             with browser() as b:

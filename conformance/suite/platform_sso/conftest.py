@@ -6,6 +6,7 @@ The client itself is in ``client``, what the suite signs in ``tokens``, the name
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -36,6 +37,20 @@ def expiring(psso: Psso) -> dict[str, tuple[App, dict[str, Any]]]:
         "session": (code_app, psso.start_session(code_app)),  # an authentication code, never used
         "signed_in": (profile_app, psso.authenticate(profile_app)),  # a regular profile
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expiry_clocks_start_first(request: pytest.FixtureRequest) -> None:
+    # Before the first platform_sso test, so that the expiry waits overlap the whole run.
+    if any("expiring" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        # A failure is cached by pytest: the expiry tests report it themselves, not every test.
+        with contextlib.suppress(Exception, pytest.skip.Exception):
+            request.getfixturevalue("expiring")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The expiry tests sleep until their flows expire: last, once every other test used that time.
+    items.sort(key=lambda item: "expiring" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture
