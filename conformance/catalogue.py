@@ -4,6 +4,10 @@ Each entry: ``id`` (stable), ``level`` (MUST/SHOULD/MAY), ``status`` (CONFIRMED,
 PROPOSED, INFERRED), ``source`` (document and section), optional ``url``, ``text`` (one line, our
 words), ``applies_when`` (profile features that turn it on) and, for a MUST that cannot be
 tested from outside, ``untestable`` (the written reason).
+
+A ``source`` also names, in its closing parentheses, the numbered rules of the shared specs it
+answers ("spec rule VTK-07", "spec adobe-pass-v2 §3.1, rule 1"); a spec rule that no requirement
+answers carries its reason in ``catalogue/rule_reasons.toml`` instead (see spec_rules.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Reading and writing JOSE compact serialisations, for every contract's suite and the project's tests.
 
 Reading never verifies and never raises on garbage in a way a check has to guess at: ``decode``
-raises ``ValueError`` with a sentence a vendor can act on, ``claims_of`` answers None.
+raises ``ValueError`` with a sentence a vendor can act on, ``claims_of`` answers None. ``verify``
+checks a signature with the keys that fit the token's alg and answers why not, never raising.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import jwt
 
 
 def b64url_encode(data: bytes | str) -> str:
@@ -93,3 +96,55 @@ def decode_strict(token: str) -> Decoded:
         for part in parts[:2]:
             b64url_decode_strict(part)
     return decode(token)
+
+
+# The key type each JWS algorithm family verifies with (RFC 7518 §3.1), and each ECDSA curve.
+_KTY_OF = {"RS": "RSA", "PS": "RSA", "ES": "EC", "HS": "oct", "Ed": "OKP"}
+_CURVE_OF = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "ES256K": "secp256k1"}
+
+
+def key_fits(jwk: Any, alg: Any) -> bool:
+    """Whether the JWK ``jwk`` can verify a signature made with ``alg`` (kty, curve, and the key's
+    own alg and use when it states them). A JWKS may hold keys for other algorithms: they are skipped."""
+    if not isinstance(jwk, dict) or not isinstance(alg, str):
+        return False
+    if jwk.get("kty") != _KTY_OF.get(alg[:2]):
+        return False
+    if alg in _CURVE_OF and jwk.get("crv") != _CURVE_OF[alg]:
+        return False
+    return jwk.get("alg", alg) == alg and jwk.get("use", "sig") == "sig"
+
+
+def candidate_keys(keys: Any, header: dict[str, Any]) -> list[dict[str, Any]]:
+    """The published keys that may verify a token with ``header``: the key its kid names, else every
+    key that fits its alg. An unknown kid falls back to the fitting keys, so that the signature is
+    judged apart from the kid (which has a check of its own)."""
+    alg, kid = header.get("alg"), header.get("kid")
+    fitting = [k for k in keys if key_fits(k, alg)] if isinstance(keys, list) else []
+    named = [k for k in fitting if kid is not None and k.get("kid") == kid]
+    return named or fitting
+
+
+def verify(token: str, candidates: list[tuple[Any, list[str]]]) -> str | None:
+    """None when one of ``candidates`` (a key, or a public JWK, with the algorithms it may verify)
+    verifies the compact JWS ``token``; else why not, as a short sentence. Never raises: a vendor's
+    token or key that cannot be used is a signature that does not verify."""
+    try:
+        alg = decode(token).header.get("alg")
+    except ValueError as exc:
+        return f"not a compact JWS ({exc})"
+    reasons = []
+    for key, algs in candidates:
+        if alg not in algs:
+            reasons.append(f"alg {alg!r} not acceptable")
+            continue
+        try:
+            usable = jwt.PyJWK(public_jwk(key), algorithm=alg).key if isinstance(key, dict) else key
+            jwt.api_jws.decode(token, usable, algorithms=[alg])
+        # Whatever PyJWT or cryptography throw at a key or token the vendor made (TypeError for a
+        # key of another type, ValueError for a bad curve point...) is a failed verification.
+        except Exception as exc:  # noqa: BLE001
+            reasons.append(type(exc).__name__)
+            continue
+        return None
+    return f"no key verifies it ({', '.join(dict.fromkeys(reasons)) or 'no key fits the alg'})"

@@ -193,7 +193,49 @@ def validate(data: dict[str, Any], label: str) -> list[str]:
                     found.append(
                         f"{label}: {c}.{k} is relative but target has neither base_url nor embedded = true"
                     )
+    dso = data.get("device_signon")
+    if isinstance(dso, dict):
+        found += [f"{label}: device_signon: {line}" for line in _operator_problems(dso)]
+    ott = data.get("ott_idp")
+    if isinstance(ott, dict):
+        found += [f"{label}: ott_idp: {line}" for line in _ott_client_problems(ott)]
     return found
+
+
+def _ott_client_problems(section: dict[str, Any]) -> list[str]:
+    """Extra clients are distinct from the main one and from each other (the throttle test locks
+    its client: were it the main one, every later test would be refused), one per role."""
+    clients = [c for c in section.get("clients") or [] if isinstance(c, dict)]
+    found = []
+    roles = [c.get("role") for c in clients]
+    found += [
+        f"more than one client with role {r!r}" for r in sorted({r for r in roles if roles.count(r) > 1})
+    ]
+    ids = [section.get("client_id"), *(c.get("client_id") for c in clients)]
+    found += [
+        f"client_id {i!r} is used by more than one client"
+        for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+    if section.get("client_throttle") and "lockout" not in roles:
+        found.append(
+            "client_throttle needs a [[ott_idp.clients]] entry with role 'lockout' (the client it may lock)"
+        )
+    return found
+
+
+def _operator_problems(section: dict[str, Any]) -> list[str]:
+    """How the suite gets the operator-portal token must be complete (suite/device_signon/operator.py)."""
+    features = section.get("features") if isinstance(section.get("features"), dict) else {}
+    if "portal" not in (features.get("approval") or []) or section.get("operator_token"):
+        return []
+    if not section.get("operator_client_id"):
+        return ["approval 'portal' needs operator_token or operator_client_id (the operator's token)"]
+    if section.get("operator_grant") == "password":
+        lacking = [k for k in ("operator_username", "operator_password") if not section.get(k)]
+        return [f"operator_grant = 'password' needs {' and '.join(lacking)}"] if lacking else []
+    if not section.get("operator_client_secret"):
+        return ["operator_grant = 'client_credentials' needs operator_client_secret"]
+    return []
 
 
 def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:

@@ -158,6 +158,15 @@ def _url_problem(req: Requirement) -> str:
     return ""
 
 
+def _rule_number_problem(req: Requirement) -> str:
+    """A bare rule number ("rule 10") means nothing without the spec before it ("spec adobe-pass-v2
+    ..., rule 10"): `requirements --check` would count no rule as answered (issue 9)."""
+    for found in re.finditer(r"\brules? \d", req.source):
+        if not re.search(r"\bspec [a-z0-9-]+", req.source[: found.start()]):
+            return "cites a rule number without naming the spec it belongs to"
+    return ""
+
+
 CHECKS = {
     "lead": _lead_problem,
     "private": _private_problem,
@@ -165,6 +174,7 @@ CHECKS = {
     "order": _order_problem,
     "kit-mark": _kit_mark_problem,
     "url": _url_problem,
+    "rule-number": _rule_number_problem,
 }
 
 
@@ -194,6 +204,7 @@ LAZY = (
     ("CONFIRMED", "RFC 6749 §5.2 spec rule VTK-03"),
     ("PROPOSED", "RFC 6749 §5.2 (spec rule VTK-09)"),
     ("CONFIRMED", "RFC 6749 §5.2 (proposed by this kit)"),
+    ("CONFIRMED", "RFC 6749 §5.2 (rule 10)"),
 )
 
 

@@ -7,12 +7,14 @@ accepts, keeps or counts) is a ``Deviations`` switch; a wrong limit is a ``Setti
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 import jwt
+from jwt.algorithms import RSAAlgorithm
 
 from conformance.jose import b64url_decode, b64url_encode
 from reference_server.faults import ReplyTransform
@@ -154,10 +156,53 @@ def _duplicate_claim(head: str, payload: str, state: Any) -> str:
     )
 
 
+def _padded_b64(data: bytes) -> str:
+    """Base64url with its '=' padding; a JSON text one byte short of a whole group gets a space so
+    that there is padding to see."""
+    if len(data) % 3 == 0:
+        data += b" "
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def _padded(head: str, payload: str, state: Any) -> str:
+    """Header and claims segments padded (RFC 7515 §2 forbids it) and signed over exactly what is
+    sent, so only the encoding is wrong: the signature verifies and every claim reads."""
+    header = json.dumps({"alg": "RS256", "typ": "JWT", "kid": state.key.kid}).encode()
+    h, p = _padded_b64(header), _padded_b64(b64url_decode(payload))
+    signature = RSAAlgorithm(RSAAlgorithm.SHA256).sign(f"{h}.{p}".encode(), state.key.private)
+    return f"{h}.{p}.{b64url_encode(signature)}"
+
+
+# --- replies of a refused GET ----------------------------------------------------------------------
+
+
+def _plain_405(reply: Reply, state: Any) -> None:
+    reply.status, reply.body, reply.media_type = 405, b"Method Not Allowed", "text/plain"
+    reply.headers["Allow"] = "POST"
+
+
+def _redirect_to(path: str) -> ReplyTransform:
+    """A 302 back to the endpoint's own ``path`` setting: a redirect loop, not a refusal."""
+
+    def transform(reply: Reply, state: Any) -> None:
+        reply.status, reply.body = 302, None
+        reply.headers["Location"] = state.public_url + getattr(state.base_settings["ott_idp"], path)
+
+    return transform
+
+
+def _no_body(reply: Reply, state: Any) -> None:
+    reply.body, reply.media_type = None, None
+
+
+def _web_page(reply: Reply, state: Any) -> None:
+    reply.body, reply.media_type = "<!doctype html><html><body><h1>Welcome!</h1></body></html>", None
+
+
 # Token endpoint: success answers.
 F.reply(
     "token_type_mac",
-    ["OTT-TOKEN-001", "OTT-SCHEMA-001"],
+    ["OTT-TOKEN-001"],  # token_type is OTT-TOKEN-001's fact: the schema check does not judge it again
     "token_type is MAC, not Bearer",
     TOKEN,
     on_success(set_members(token_type="MAC")),
@@ -208,7 +253,8 @@ F.reply(
 )
 F.deviate(
     "anonymous_client_accepted",
-    ["OTT-TOKEN-007"],
+    # A client_id alone is no client authentication either; sign-up shares the client check.
+    ["OTT-TOKEN-007", "OTT-CLIENT-003", "OTT-SIGNUP-004"],
     "requests without client auth are served",
     accept_anonymous_client=True,
 )
@@ -232,7 +278,8 @@ F.deviate(
 # Token endpoint: grant and request validation.
 F.deviate(
     "password_not_checked",
-    ["OTT-TOKEN-010", "OTT-SEC-001", "OTT-SEC-003", "OTT-SIGNUP-008"],
+    # Wrong passwords accepted leave no refusal to compare for enumeration: OTT-SEC-003 is blocked.
+    ["OTT-TOKEN-010", "OTT-SEC-001", "OTT-SIGNUP-008"],
     "any password signs in to an existing account",
     skip_password_check=True,
 )
@@ -282,7 +329,27 @@ F.deviate(
     "an unknown parameter is refused",
     reject_unknown_params=True,
 )
+F.deviate(
+    "unknown_params_answered_empty",
+    ["OTT-TOKEN-017"],
+    "a grant with an unknown parameter gets 200 and no tokens",
+    answer_unknown_params_empty=True,
+)
 F.deviate("get_accepted", ["OTT-TOKEN-018"], "the grant is served over GET", accept_get=True)
+F.reply(
+    "get_refused_without_error_body",
+    ["OTT-TOKEN-018"],
+    "a GET is refused with 405 and a text body, not an RFC 6749 error",
+    TOKEN,
+    _when_error_says("accepts POST only", _plain_405),
+)
+F.reply(
+    "get_redirected",
+    ["OTT-TOKEN-018"],
+    "a GET is answered with a redirect to the token endpoint itself",
+    TOKEN,
+    _when_error_says("accepts POST only", _redirect_to("token_path")),
+)
 F.deviate(
     "case_sensitive_usernames",
     ["OTT-TOKEN-019", "OTT-SIGNUP-009"],
@@ -291,7 +358,7 @@ F.deviate(
 )
 F.configure(
     "no_refresh_token",
-    ["OTT-TOKEN-020", "OTT-TOKEN-021"],
+    ["OTT-TOKEN-020"],  # nothing to exchange: OTT-TOKEN-021 is blocked by OTT-TOKEN-020
     "no refresh_token issued",
     issue_refresh_token=False,
 )
@@ -305,7 +372,7 @@ F.deviate(
 # Error answers.
 F.reply(
     "errors_text_plain",
-    ["OTT-ERR-001"],
+    ["OTT-ERR-001", "OTT-TOKEN-018"],  # the refusal of a GET is a token error too (VTK-18)
     "token errors served as text/plain",
     TOKEN,
     on_error(set_media_type("text/plain")),
@@ -412,7 +479,7 @@ F.reply(
 )
 F.reply(
     "unstable_sub",
-    ["OTT-IDT-012", "OTT-TOKEN-019"],
+    ["OTT-IDT-012", "OTT-TOKEN-019", "OTT-REFRESH-001"],
     "a new sub on every sign-in",
     TOKEN,
     _id_token(_fresh_sub),
@@ -439,6 +506,13 @@ F.reply(
     _id_token(header={"jku": "https://elsewhere.example/jwks"}),
 )
 F.reply(
+    "id_token_padded_segments",
+    ["OTT-IDT-001"],
+    "id_token header and claims segments carry base64 padding (signed as sent)",
+    TOKEN,
+    _raw_id_token(_padded),
+)
+F.reply(
     "id_token_duplicate_claim",
     ["OTT-IDT-016"],
     "claims set repeats sub",
@@ -453,6 +527,13 @@ F.reply(
     "discovery lacks subject_types_supported",
     DISCOVERY,
     on_success(drop_members("subject_types_supported")),
+)
+F.reply(
+    "discovery_served_as_html",
+    ["OTT-DISC-001"],
+    "the discovery URL answers 200 with a web page",
+    DISCOVERY,
+    on_success(_web_page),
 )
 F.reply(
     "discovery_no_password_grant",
@@ -477,16 +558,18 @@ F.reply(
     SIGNUP,
     when_status(201, both(set_status(500), set_members(error="server_error"))),
 )
+F.reply(
+    "signup_answers_a_page",
+    ["OTT-SIGNUP-001"],
+    "a successful sign-up answers 201 with a web page, not the API's answer",
+    SIGNUP,
+    when_status(201, _web_page),
+)
 F.deviate(
     "signup_not_persisted",
-    [
-        "OTT-SIGNUP-002",
-        "OTT-SIGNUP-003",
-        "OTT-SIGNUP-007",
-        "OTT-SIGNUP-008",
-        "OTT-SIGNUP-009",
-        "OTT-SIGNUP-014",
-    ],
+    # A new account that cannot sign in leaves nothing to duplicate or name: the name and
+    # duplicate-sign-up requirements are blocked by OTT-SIGNUP-002, not failed.
+    ["OTT-SIGNUP-002", "OTT-SIGNUP-014"],
     "sign-up answers 201 but keeps nothing",
     signup_forgets=True,
 )
@@ -496,6 +579,19 @@ F.deviate(
     ["OTT-SIGNUP-004"],
     "sign-up does not authenticate the client",
     signup_skips_client_auth=True,
+)
+F.deviate(
+    "signup_anonymous_accepted",
+    ["OTT-SIGNUP-004"],
+    "a sign-up with no Authorization header is served (a wrong secret is still refused)",
+    signup_accepts_anonymous_client=True,
+)
+F.reply(
+    "signup_no_www_authenticate",
+    ["OTT-SIGNUP-004"],
+    "sign-up's 401 invalid_client without WWW-Authenticate",
+    SIGNUP,
+    when_status(401, drop_headers("WWW-Authenticate")),
 )
 F.reply(
     "signup_missing_field_422",
@@ -530,6 +626,20 @@ F.deviate(
     "sign-up reply echoes the password",
     signup_echoes_password=True,
 )
+F.reply(
+    "signup_get_redirected",
+    ["OTT-SIGNUP-013"],
+    "a GET on the sign-up URL is answered with a redirect to itself",
+    SIGNUP,
+    _when_error_says("accepts POST only", _redirect_to("signup_path")),
+)
+F.reply(
+    "signup_duplicate_without_error",
+    ["OTT-SIGNUP-007", "OTT-SIGNUP-009"],
+    "a duplicate sign-up is refused with a bare 409, no OAuth error body",
+    SIGNUP,
+    when_status(409, _no_body),
+)
 F.deviate("signup_accepts_get", ["OTT-SIGNUP-013"], "sign-up served over GET", signup_accepts_get=True)
 F.deviate(
     "signup_race",
@@ -552,4 +662,39 @@ F.deviate(
     ["OTT-SEC-003"],
     "unknown users get a different error",
     reveal_unknown_users=True,
+)
+
+# Clients and throttles (issue 9).
+F.deviate(
+    "basic_not_form_decoded",
+    ["OTT-CLIENT-001"],
+    "HTTP Basic id and secret taken as sent, not form-decoded (RFC 6749 §2.3.1)",
+    basic_not_form_decoded=True,
+)
+F.deviate(
+    "password_grant_for_any_client",
+    ["OTT-CLIENT-002"],
+    "a client not enabled for the password grant still gets tokens",
+    password_grant_for_any_client=True,
+)
+F.deviate(
+    "client_without_secret_accepted",
+    ["OTT-CLIENT-003"],
+    "a known client id with no secret is served the password grant",
+    accept_client_without_secret=True,
+)
+F.configure(
+    "no_client_throttle", ["OTT-THROTTLE-001"], "unlimited wrong client secrets", client_max_failures=0
+)
+F.configure(
+    "no_signup_throttle", ["OTT-THROTTLE-002"], "unlimited sign-ups from one address", signup_max_per_window=0
+)
+F.configure(
+    "access_token_lives_a_day", ["OTT-TTL-001"], "access tokens live 24 hours", access_token_ttl_s=86400
+)
+F.deviate(
+    "refresh_id_token_new_sub",
+    ["OTT-REFRESH-001"],
+    "the id_token of a refresh names another subject",
+    refresh_id_token_new_sub=True,
 )

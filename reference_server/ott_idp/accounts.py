@@ -44,6 +44,9 @@ def seed(state: ServerState) -> None:
     deviations = state.deviations(CONTRACT)
     if "client_id" in section:
         state.store.put(client_key(section["client_id"]), {"secret": section["client_secret"], "ropc": True})
+    for client in section.get("clients", []):  # by role; only "restricted" may not use the password grant
+        record = {"secret": client["client_secret"], "ropc": client["role"] != "restricted"}
+        state.store.put(client_key(client["client_id"]), record)
     for account in section.get("accounts", []):
         state.store.put(
             user_key(account["username"], deviations),

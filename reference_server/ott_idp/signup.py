@@ -19,8 +19,12 @@ async def register(call: Call) -> Reply:
     """A new account from an email address, a password and an optional name."""
     deviations, store = call.deviations, call.store
     form = await read_params(call)
-    if not deviations.signup_skips_client_auth:
+    anonymous = "authorization" not in call.request.headers
+    if not deviations.signup_skips_client_auth and not (
+        anonymous and deviations.signup_accepts_anonymous_client
+    ):
         authenticate_client(call, form)
+    _throttle(call)
     username, password = (form.get("username") or "").strip(), form.get("password") or ""
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
@@ -48,6 +52,26 @@ async def register(call: Call) -> Reply:
     if deviations.signup_echoes_password:
         body.update(username=username, password=password)
     return Reply(201, body, dict(NO_STORE))
+
+
+def _throttle(call: Call) -> None:
+    """Mass sign-ups from one address answer 429 for a while (OTT-THROTTLE-002): at
+    signup_max_per_window sign-ups within signup_window_s the address is locked for signup_lock_s."""
+    settings, store = call.settings, call.store
+    if not settings.signup_max_per_window:
+        return
+    who = call.peer or "unknown"
+    locked_key, count_key = f"ott:signup-locked:{who}", f"ott:signups:{who}"
+    if store.get(locked_key):
+        raise OAuthError(
+            "invalid_request",
+            "too many sign-ups; try again later",
+            429,
+            {"Retry-After": str(max(1, round(settings.signup_lock_s)))},
+        )
+    if store.incr(count_key, settings.signup_window_s) >= settings.signup_max_per_window:
+        store.put(locked_key, True, settings.signup_lock_s)
+        store.pop(count_key)
 
 
 def _exists() -> OAuthError:

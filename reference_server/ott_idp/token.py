@@ -10,7 +10,7 @@ from typing import Any
 from reference_server.endpoint import Call
 from reference_server.oauth import NO_STORE, OAuthError
 from reference_server.ott_idp.accounts import sign_in, user_key
-from reference_server.ott_idp.clients import authenticate_client
+from reference_server.ott_idp.clients import authenticate_client, may_use_password_grant
 from reference_server.ott_idp.params import read_params
 from reference_server.reply import Reply
 
@@ -26,6 +26,8 @@ async def grant(call: Call) -> Reply:
     unknown_params = sorted(set(form) - TOKEN_PARAMS)
     if unknown_params and call.deviations.reject_unknown_params:
         raise OAuthError("invalid_request", f"unknown parameter: {unknown_params[0]}")
+    if unknown_params and call.deviations.answer_unknown_params_empty:
+        return Reply(200, {}, dict(NO_STORE))
     grant_type = form.get("grant_type")
     if not grant_type:
         if not call.deviations.grant_type_defaults_to_password:
@@ -35,6 +37,8 @@ async def grant(call: Call) -> Reply:
         return _refresh(call, client_id, form.get("refresh_token") or "")
     if grant_type != "password" and not call.deviations.any_grant_as_password:
         raise OAuthError("unsupported_grant_type", "only the password grant is supported")
+    if not may_use_password_grant(call, client_id):
+        raise OAuthError("unauthorized_client", "this client may not use the password grant")
     username, password = form.get("username") or "", form.get("password") or ""
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
@@ -59,6 +63,8 @@ def _refresh(call: Call, client_id: str, refresh_token: str) -> Reply:
     user = call.store.get(grant["user_key"])
     if user is None:
         raise OAuthError("invalid_grant", "the account no longer exists")
+    if call.deviations.refresh_id_token_new_sub:
+        user = {**user, "sub": "u-" + secrets.token_hex(12)}
     return Reply(200, _issue(call, client_id, user, grant["scopes"]), dict(NO_STORE))
 
 
