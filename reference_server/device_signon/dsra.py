@@ -12,9 +12,11 @@ state machine of specs/device-and-ropc.md §1.9:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +87,15 @@ async def registration_code(call: Call) -> Reply:
     settings: Settings = call.settings
     t, ttl = now(), settings.code_ttl_s
     keep = ttl + settings.retain_expired_s
-    token = secrets.token_urlsafe(settings.dsra_token_bytes)
+    token = (
+        str(uuid.uuid1())
+        if call.deviations.time_based_dsra_tokens
+        else secrets.token_urlsafe(settings.dsra_token_bytes)
+    )
     code, expires_at = _unique_code(call, token, keep)
+    if call.deviations.dsra_token_embeds_code:
+        token = base64.urlsafe_b64encode(f"{code}:".encode() + secrets.token_bytes(32)).decode().rstrip("=")
+        call.store.put(f"dso:dsracode:{code}", token, keep)
     if expires_at is None:
         expires_at = t + ttl
         if call.deviations.reuse_registration_code:

@@ -31,6 +31,7 @@ from reference_server.endpoint import Call, ProtocolError
 from reference_server.reply import Reply
 
 TITLE = "Connect a device"
+VIA_LINK = "via=link"  # the query a fault's sign-in form posts to from verification_uri_complete
 DISPLAYED = re.compile(r"^[A-Z]{4}-[A-Z]{4}$")
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -109,10 +110,16 @@ class PageError(ProtocolError):
 
 def _sign_in_form(call: Call, user_code: str, from_complete: bool) -> SignInForm:
     show = bool(user_code) or not call.deviations.hide_code_field
-    return SignInForm(call.settings.verification_path, user_code, from_complete, show)
+    action = call.settings.verification_path
+    if from_complete and call.deviations.complete_link_approves:
+        action += f"?{VIA_LINK}"
+    return SignInForm(action, user_code, from_complete, show)
 
 
 def _lookup_key(raw: str, deviations: Deviations) -> str:
+    if deviations.case_sensitive_user_codes:  # dashes stripped, but only the lower case issued matches
+        stripped = "".join(ch for ch in raw if ch.isalnum())
+        return stripped.upper() if stripped == stripped.lower() else ""
     if not deviations.exact_user_codes_only:
         return normalise_code(raw)
     raw = raw.strip()  # without normalisation only the exact displayed form XXXX-XXXX matches
@@ -161,7 +168,8 @@ def _sign_in(call: Call, form: Any) -> Reply:
         raise SignInError(shown, "expired_code")
     if rec["state"] != "pending" and not deviations.reusable_user_codes:
         raise SignInError(shown, "used_code")
-    if deviations.auto_approve_complete and shown.from_complete:
+    via_link = deviations.complete_link_approves and VIA_LINK in str(call.request.url.query)
+    if (deviations.auto_approve_complete and shown.from_complete) or via_link:
         _record(call, device_code, acct["account_id"], "approve")
         return _page("result.html", result="approved", text=RESULTS["approved"])
     consent = secrets.token_urlsafe(24)

@@ -111,6 +111,8 @@ async def device_authorization(call: Call) -> Reply:
         keep,
     )
     shown = display_code(user_code)
+    if call.deviations.case_sensitive_user_codes:
+        shown = shown.lower()
     uri = call.state.public_url + settings.verification_path
     body = {
         "device_code": device_code,

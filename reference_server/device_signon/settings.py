@@ -145,6 +145,8 @@ class Deviations:
     accept_unknown_client_id: bool = False
     casn_optional: bool = False
     ignore_reject: bool = False
+    time_based_dsra_tokens: bool = False  # version-1 UUIDs: 36 characters, a few bits of chance
+    dsra_token_embeds_code: bool = False  # base64url of "code:random": long, random, and leaks the code
     # DSRA D3/D4 (approval)
     approve_approved_codes: bool = False
     approve_expired_codes: bool = False
@@ -193,3 +195,5 @@ class Deviations:
     hide_user_code: bool = False
     reusable_user_codes: bool = False
     accept_expired_user_codes: bool = False
+    case_sensitive_user_codes: bool = False  # issued in lower case, matched only in lower case
+    complete_link_approves: bool = False  # the sign-in form of verification_uri_complete approves

@@ -499,6 +499,18 @@ F.configure("ias_long_lived_tokens", ["DSO-IAS-015"], "access tokens live a day"
 # --- security of codes and tokens ---------------------------------------------------------------------
 
 F.configure("dsra_token_short", ["DSO-SEC-001"], "dsraTokens carry 64 bits", dsra_token_bytes=8)
+F.deviate(
+    "dsra_token_time_based",
+    ["DSO-SEC-001"],
+    "dsraTokens are version-1 UUIDs: 36 characters, but time and MAC address, few bits of chance",
+    time_based_dsra_tokens=True,
+)
+F.deviate(
+    "dsra_token_embeds_code",
+    ["DSO-SEC-001"],
+    "dsraTokens are base64url of 'code:' and 256 random bits: long and random, but they carry the code",
+    dsra_token_embeds_code=True,
+)
 F.configure(
     "dsra_code_confusable",
     ["DSO-SEC-002"],
@@ -770,6 +782,12 @@ F.deviate(
     exact_user_codes_only=True,
 )
 F.deviate(
+    "page_code_case_sensitive",
+    ["DSO-PAGE-002"],
+    "user codes are issued in lower case and the page matches them case-sensitively (dashes ignored)",
+    case_sensitive_user_codes=True,
+)
+F.deviate(
     "page_no_rate_limit",
     ["DSO-PAGE-003"],
     "the page never throttles wrong user codes",
@@ -780,6 +798,12 @@ F.deviate(
     ["DSO-PAGE-004"],
     "signing in from verification_uri_complete approves without the consent step",
     auto_approve_complete=True,
+)
+F.deviate(
+    "page_complete_link_approves",
+    ["DSO-PAGE-004"],
+    "the sign-in form reached from verification_uri_complete posts to its own URL, which approves at sign-in",
+    complete_link_approves=True,
 )
 F.deviate(
     "page_binds_primary",
