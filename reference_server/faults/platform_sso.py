@@ -551,7 +551,7 @@ F.deviate(
 )
 F.deviate(
     "decisions_without_profile_permit",
-    ["PSSO-DEC-006", "PSSO-SSO-005"],
+    ["PSSO-DEC-006", "PSSO-SSO-005", "PSSO-SSO-016"],
     "decisions permit without any profile",
     permit_without_profile=True,
 )
@@ -631,6 +631,11 @@ def _status_as_string(body: Body) -> None:
         body["status"] = str(body["status"])
 
 
+def _status_403(body: Body) -> None:
+    if "status" in body:
+        body["status"] = 403
+
+
 def _item_error_without_action(item: Body) -> None:
     if isinstance(item.get("error"), dict):
         item["error"].pop("action", None)
@@ -647,6 +652,20 @@ F.reply(
     "session errors carry status as a string",
     E.sessions_create,
     on_error(edit_body(_status_as_string)),
+)
+F.reply(
+    "eec_without_action",
+    ["PSSO-EEC-001"],
+    "session errors lack action",
+    E.sessions_create,
+    on_error(drop_members("action")),
+)
+F.reply(
+    "eec_status_mismatch",
+    ["PSSO-EEC-001"],
+    "400 answers of authorize say status 403 in the body",
+    E.decisions_authorize,
+    when_status(400, edit_body(_status_403)),
 )
 F.reply(
     "eec_item_without_action",
@@ -710,16 +729,40 @@ F.deviate(
     reject_garbage_subject_token=True,
 )
 F.deviate(
+    "subject_token_unsigned_accepted",
+    ["PSSO-SSO-013"],
+    "subject tokens with alg none are taken at their word",
+    accept_unsigned_subject_token=True,
+)
+F.deviate(
     "subject_token_signature_unchecked",
-    ["PSSO-SSO-007"],
-    "subject token signatures are not verified (alg none and foreign keys accepted)",
+    ["PSSO-SSO-014"],
+    "subject token signatures are not verified (an RS256/ES256 token signed by any key is accepted)",
     skip_subject_token_signature_check=True,
 )
 F.deviate(
     "subject_token_expiry_unchecked",
-    ["PSSO-SSO-007"],
+    ["PSSO-SSO-012"],
     "expired subject tokens still give SSO",
     skip_subject_token_expiry_check=True,
+)
+F.deviate(
+    "subject_token_issuer_unchecked",
+    ["PSSO-SSO-007"],
+    "subject tokens of any issuer give SSO",
+    skip_subject_token_issuer_check=True,
+)
+F.deviate(
+    "subject_token_audience_unchecked",
+    ["PSSO-SSO-015"],
+    "subject tokens addressed to another audience give SSO",
+    skip_subject_token_audience_check=True,
+)
+F.deviate(
+    "sso_remembered_without_token",
+    ["PSSO-SSO-016"],
+    "a registration that used SSO keeps it on its device after dropping the subject token",
+    sso_remembered_without_token=True,
 )
 F.deviate(
     "sso_logout_keeps_sso",

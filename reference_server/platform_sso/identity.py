@@ -45,7 +45,7 @@ def _jwe_key(pem: str) -> RSAKey | ECKey:
     return ECKey.import_key(key) if hasattr(key, "curve") else RSAKey.import_key(key)
 
 
-def _verify_jws(token: str, keys: tuple[str, ...], algorithms: tuple[str, ...], verify: bool) -> dict | None:
+def _verify_jws(token: str, s: Settings, d: Deviations) -> dict | None:
     options = {
         "verify_exp": False,
         "verify_nbf": False,
@@ -55,12 +55,15 @@ def _verify_jws(token: str, keys: tuple[str, ...], algorithms: tuple[str, ...], 
         "verify_sub": False,
         "verify_jti": False,
     }
-    if not verify:
-        return jwt.decode(token, options={"verify_signature": False, **options})
     alg = jwt.get_unverified_header(token).get("alg")
-    if alg not in algorithms:
+    # Faults: an unsigned token taken at its word; a signature by any key taken as genuine.
+    unsigned = alg == "none" and d.accept_unsigned_subject_token
+    unchecked = alg in s.identity_jws_algorithms and d.skip_subject_token_signature_check
+    if unsigned or unchecked:
+        return jwt.decode(token, options={"verify_signature": False, **options})
+    if alg not in s.identity_jws_algorithms:
         return None
-    for pem in keys:
+    for pem in s.identity_jws_keys:
         try:
             return jwt.decode(token, _public_key(pem), algorithms=[alg], options=options)
         except jwt.PyJWTError:
@@ -71,11 +74,10 @@ def _verify_jws(token: str, keys: tuple[str, ...], algorithms: tuple[str, ...], 
 @lru_cache(maxsize=4096)
 def _claims(token: str, s: Settings, d: Deviations) -> str | None:
     """The token's claim set as JSON when it is authentic (time checks are made by the caller)."""
-    verify = not d.skip_subject_token_signature_check
     try:
         parts = token.count(".")
         if parts == 2 and s.accept_jws_subject_token:
-            claims = _verify_jws(token, s.identity_jws_keys, s.identity_jws_algorithms, verify)
+            claims = _verify_jws(token, s, d)
         elif parts == 4 and s.accept_jwe_subject_token:
             registry = jwe.JWERegistry(algorithms=[*s.identity_jwe_algorithms, *s.identity_jwe_encryptions])
             claims = None
@@ -86,7 +88,7 @@ def _claims(token: str, s: Settings, d: Deviations) -> str | None:
                     continue
                 text = (plaintext or b"").decode("utf-8").strip()
                 if text.count(".") == 2 and not text.startswith("{"):
-                    claims = _verify_jws(text, s.identity_jws_keys, s.identity_jws_algorithms, verify)
+                    claims = _verify_jws(text, s, d)
                 else:
                     claims = json.loads(text)
                 break
@@ -107,11 +109,16 @@ def _timely(claims: dict[str, Any], s: Settings, d: Deviations) -> bool:
     return not (isinstance(nbf, (int, float)) and nbf - s.identity_leeway_s > now)
 
 
-def _trusted(claims: dict[str, Any], s: Settings) -> bool:
-    if s.identity_issuer and claims.get("iss") != s.identity_issuer:
+def _trusted(claims: dict[str, Any], s: Settings, d: Deviations) -> bool:
+    if s.identity_issuer and claims.get("iss") != s.identity_issuer and not d.skip_subject_token_issuer_check:
         return False
     aud = claims.get("aud")
-    if s.identity_audience and s.identity_audience not in (aud if isinstance(aud, list) else [aud]):
+    audiences = aud if isinstance(aud, list) else [aud]
+    if (
+        s.identity_audience
+        and s.identity_audience not in audiences
+        and not d.skip_subject_token_audience_check
+    ):
         return False
     subject = claims.get(s.identity_claim)
     return isinstance(subject, str) and bool(subject.strip())
@@ -123,16 +130,15 @@ def verify(token: str, s: Settings, d: Deviations) -> dict[str, Any] | None:
     if raw is None:
         return None
     claims = json.loads(raw)
-    return claims if _timely(claims, s, d) and _trusted(claims, s) else None
+    return claims if _timely(claims, s, d) and _trusted(claims, s, d) else None
 
 
 def identity_key(claims: dict[str, Any], s: Settings, d: Deviations) -> str:
     """The platform identity SSO profiles are shared under: issuer and platform user."""
-    who = (
-        claims.get("iss")
-        if d.sso_keyed_by_issuer_only
-        else f"{claims.get('iss')}\x00{claims.get(s.identity_claim)}"
-    )
+    # The configured issuer when there is one: every token accepted names it (unless a fault lets
+    # others through, and then they must reach the same profiles to show it).
+    issuer = s.identity_issuer or claims.get("iss")
+    who = issuer if d.sso_keyed_by_issuer_only else f"{issuer}\x00{claims.get(s.identity_claim)}"
     return hashlib.sha256(str(who).encode()).hexdigest()[:32]
 
 

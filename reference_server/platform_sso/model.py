@@ -84,8 +84,16 @@ def regular(call: Call, mvpd: str) -> dict[str, Any] | None:
 
 def sso_link(call: Call, mvpd: str) -> dict[str, Any] | None:
     """The SSO link the caller's platform identity reaches for ``mvpd``."""
+    d = call.deviations
+    # Fault: a registration that once reached SSO keeps it on its device without the token.
+    remembered = f"psso:ssomem:{call.sp}:{call.client_id}:{call.device}:{mvpd}"
     if call.identity:
-        return call.store.get(sso_key(call.identity, mvpd))
+        link = call.store.get(sso_key(call.identity, mvpd))
+        if link is not None and d.sso_remembered_without_token:
+            call.store.put(remembered, sso_key(call.identity, mvpd), call.settings.profile_ttl_s)
+        return link
+    if d.sso_remembered_without_token and call.store.get(remembered):
+        return call.store.get(call.store.get(remembered))
     if call.deviations.sso_by_device and call.device:
         # Fault: SSO found through the device instead of the platform identity.
         for _, link in call.store.items("psso:sso:"):

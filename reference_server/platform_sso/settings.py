@@ -186,8 +186,12 @@ class Deviations:
     sso_by_device: bool = False
     sso_keyed_by_issuer_only: bool = False
     reject_garbage_subject_token: bool = False
+    accept_unsigned_subject_token: bool = False
     skip_subject_token_signature_check: bool = False
     skip_subject_token_expiry_check: bool = False
+    skip_subject_token_issuer_check: bool = False
+    skip_subject_token_audience_check: bool = False
+    sso_remembered_without_token: bool = False
     logout_keeps_sso: bool = False
     single_logout_keeps_origin: bool = False
     sso_own_ttl: bool = False

@@ -22,7 +22,12 @@ def eec_error(
 ) -> None:
     """The answer is HTTP ``status`` with the EEC ``code`` (or one of ``also``: the spec leaves it open)."""
     check.status(req, resp, status)
-    check.that(req, code_of(resp) in (code, *also), f"code is {code_of(resp)!r}, expected {code}")
+    check.that(
+        req,
+        code_of(resp) in (code, *also),
+        f"code is {code_of(resp)!r}, expected {code}",
+        passed=f"code {code_of(resp)}",
+    )
 
 
 def dcr_oauth_error(check: Checker, req: str, resp: httpx.Response, *codes: str) -> None:
@@ -32,7 +37,12 @@ def dcr_oauth_error(check: Checker, req: str, resp: httpx.Response, *codes: str)
     body with an EEC ``code`` member is judged by that member, as the suite always has.
     """
     check.status(req, resp, 400)
-    check.that(req, code_of(resp) in codes, f"error is {code_of(resp)!r}, expected {' or '.join(codes)}")
+    check.that(
+        req,
+        code_of(resp) in codes,
+        f"error is {code_of(resp)!r}, expected {' or '.join(codes)}",
+        passed=f"error {code_of(resp)}",
+    )
 
 
 def unauthorized(check: Checker, req: str, resp: httpx.Response) -> None:
@@ -43,11 +53,11 @@ def unauthorized(check: Checker, req: str, resp: httpx.Response) -> None:
         req,
         not resp.content or (body and str(body.get("status")) == "401"),
         f"the 401 body is not an EEC object with status 401: {resp.text[:120]!r}",
-        "401 with an EEC body",
+        passed="401 with an EEC body",
     )
 
 
 def matches_schema(check: Checker, req: str, schema: str, body: Any) -> None:
     """``body`` validates against the contract's OpenAPI schema ``schema``."""
     problems = openapi.errors(CONTRACT, schema, body)
-    check.that(req, not problems, "; ".join(problems[:3]), f"validates against {schema}")
+    check.that(req, not problems, "; ".join(problems[:3]), passed=f"validates against {schema}")

@@ -24,6 +24,9 @@ EEC_TABLE = {
     "authenticated_profile_invalidated": (403, "authentication"),
     "network_received_error": (403, "retry"),
 }
+# The HTTP statuses the code list gives (§5.4), so an error with one of them carries an EEC body;
+# 401 may be bodiless (rule 10) and other statuses (405, 404) are not in the list.
+EEC_STATUSES = frozenset(status for status, _ in EEC_TABLE.values()) - {401}
 EEC_ACTIONS = {
     "none",
     "configuration",

@@ -82,7 +82,7 @@ def test_bearer_challenge(psso, app, check):
         "PSSO-AUTH-007",
         resp.status_code == 401 and www.lower().startswith("bearer"),
         f"HTTP {resp.status_code} with WWW-Authenticate {www or 'missing'!r}, expected a Bearer challenge",
-        f"WWW-Authenticate: {www}",
+        passed=f"WWW-Authenticate: {www}",
     )
 
 
@@ -98,6 +98,7 @@ def test_application_not_linked_to_service_provider(psso, check):
         and body.get("action") == "application-registration",
         f"code {body.get('code')!r} action {body.get('action')!r}, expected "
         "invalid_access_token_service_provider / application-registration",
+        passed="invalid_access_token_service_provider / application-registration",
     )
 
 
@@ -133,7 +134,7 @@ def test_malformed_device_identifier(psso, app, check, method, path):
             resp.status_code == 400 and code_of(resp) == "invalid_header_device_identifier",
             f"{name}: HTTP {resp.status_code} code {code_of(resp)!r}, expected 400 "
             "invalid_header_device_identifier",
-            f"{name}: 400 invalid_header_device_identifier",
+            passed=f"{name}: 400 invalid_header_device_identifier",
         )
 
 
@@ -180,9 +181,12 @@ def test_configuration_lists_mvpds(psso, app, check):
         "PSSO-CFG-001",
         psso.mvpd in ids and all(isinstance(m.get("displayName"), str) for m in mvpds),
         f"the MVPD list {ids} lacks {psso.mvpd} or an entry without displayName",
-        f"{len(ids)} MVPDs including {psso.mvpd}",
+        passed=f"{len(ids)} MVPDs including {psso.mvpd}",
     )
     inactive = psso.section.get("inactive_mvpd")
     check.that(
-        "PSSO-CFG-002", inactive not in ids, f"{inactive} (disabled integration) is listed", "not listed"
+        "PSSO-CFG-002",
+        inactive not in ids,
+        f"{inactive} (disabled integration) is listed",
+        passed="not listed",
     )

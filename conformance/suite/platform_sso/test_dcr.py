@@ -38,7 +38,7 @@ def test_registration_returns_client_credentials(psso, check):
         and isinstance(body.get("scopes"), list),
         f"expected client_id, client_secret, client_id_issued_at, redirect_uris, grant_types with "
         f"client_credentials and scopes; got members {sorted(body)} with grant_types {grants!r}",
-        "client credentials with every documented member",
+        passed="client credentials with every documented member",
     )
     matches_schema(check, "PSSO-DCR-001", "ClientRegistration", body)
 
@@ -71,7 +71,7 @@ def test_dcr_errors_are_oauth_errors(psso, check, case):
         "PSSO-DCR-010",
         isinstance(body.get("error"), str) and not problems and "code" not in body,
         f"not an OAuth error object: {resp.text[:120]!r} {'; '.join(problems[:2])}",
-        f"OAuth error {body.get('error')}",
+        passed=f"OAuth error {body.get('error')}",
     )
 
 
@@ -129,13 +129,13 @@ def test_access_token(psso, check):
         and str(body.get("token_type", "")).lower() == "bearer",
         f"expected id, access_token, created_at, expires_in > 0 and token_type bearer; got members "
         f"{sorted(body)}, token_type {body.get('token_type')!r}, expires_in {expires!r}",
-        "id, access_token, created_at, expires_in and token_type bearer",
+        passed="id, access_token, created_at, expires_in and token_type bearer",
     )
     check.that(
         "PSSO-DCR-006",
         isinstance(created, int) and abs(created - time.time() * 1000) < 24 * 3600 * 1000,
         f"created_at {created!r} is not a time in milliseconds near now",
-        "created_at in milliseconds",
+        passed="created_at in milliseconds",
     )
     matches_schema(check, "PSSO-DCR-006", "AccessToken", body)
     no_store(check, "PSSO-DCR-013", resp)
@@ -175,7 +175,12 @@ def test_token_missing_parameter(psso, check, creds, missing):
     resp = psso.token_request([(k, v) for k, v in form if k != missing])
     ok = code_of(resp) == "invalid_request" or (missing == "client_id" and code_of(resp) == "invalid_client")
     check.status("PSSO-DCR-009", resp, 400)
-    check.that("PSSO-DCR-009", ok, f"error is {code_of(resp)!r}, expected invalid_request")
+    check.that(
+        "PSSO-DCR-009",
+        ok,
+        f"error is {code_of(resp)!r}, expected invalid_request",
+        passed=f"error {code_of(resp)}",
+    )
 
 
 @req("PSSO-DCR-011")
@@ -203,5 +208,5 @@ def test_token_parameters_in_query(psso, check, creds):
         "PSSO-DCR-012",
         resp.status_code in (200, 201) and isinstance(token, str),
         f"query parameters were not accepted: HTTP {resp.status_code}, error {code_of(resp)!r}",
-        f"HTTP {resp.status_code} with an access token",
+        passed=f"HTTP {resp.status_code} with an access token",
     )

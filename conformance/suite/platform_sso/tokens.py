@@ -6,6 +6,9 @@ user's claims). Each function takes the profile's ``[platform_sso]`` section as 
 overrides, so that the suite and the project's own tests of the reference server mint the same
 tokens. Relative key files resolve against ``profile_dir``: the reference profile's folder unless
 the caller names its own profile's.
+
+The suite also plays a forger: ``forged_subject_token`` signs with RS256 or ES256 keys made for this
+run, which no vendor can trust, so a vendor that honours them is caught whatever algorithm it allows.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc import jwe
-from joserfc.jwk import RSAKey
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, RSAKey
 
 from conformance.checks import Blocked
 from conformance.jose import b64url_encode
@@ -27,6 +33,7 @@ from conformance.profile import REFERENCE_PROFILE
 
 PROFILE_DIR = REFERENCE_PROFILE.parent
 STATEMENT_CLAIMS = ("software_id", "software_version", "client_name", "service_providers", "domains")
+FORGED_ALGS = ("RS256", "ES256")  # the algorithms a forged token is signed with, one check each
 
 
 def read_key(ref: str, profile_dir: Path = PROFILE_DIR) -> bytes:
@@ -56,12 +63,13 @@ def software_statement(
     cfg = section.get("software_statement", {})
     if not cfg.get("signing_key_file"):
         raise Blocked("the profile gives neither software_statement nor a signing key")
+    names = {**{k: k for k in (*STATEMENT_CLAIMS, "scopes")}, **cfg.get("claim_names", {})}
     claims = {
         "iss": cfg.get("issuer"),
         "iat": int(time.time()),
         "jti": str(uuid.uuid4()),
-        **{k: app[k] for k in STATEMENT_CLAIMS if k in app},
-        "scopes": ["api:client:v2"],
+        **{names[k]: app[k] for k in STATEMENT_CLAIMS if k in app},
+        names["scopes"]: ["api:client:v2"],
         **overrides,
     }
     key = serialization.load_pem_private_key(read_key(cfg["signing_key_file"], profile_dir), None)
@@ -83,6 +91,10 @@ def subject_claims(section: dict[str, Any], sub: str, **overrides: Any) -> dict[
     }
 
 
+def _jws_headers(idp: dict[str, Any]) -> dict[str, Any] | None:
+    return {"kid": idp["jws_kid"]} if idp.get("jws_kid") else None
+
+
 def jws_subject_token(
     section: dict[str, Any], sub: str, *, profile_dir: Path = PROFILE_DIR, **overrides: Any
 ) -> str:
@@ -91,7 +103,63 @@ def jws_subject_token(
     if not idp.get("jws_signing_key_file"):
         raise Blocked("the profile has no platform_identity.jws_signing_key_file")
     key = serialization.load_pem_private_key(read_key(idp["jws_signing_key_file"], profile_dir), None)
-    return jwt.encode(subject_claims(section, sub, **overrides), key, algorithm=idp.get("jws_alg", "ES256"))
+    claims = subject_claims(section, sub, **overrides)
+    return jwt.encode(claims, key, algorithm=idp.get("jws_alg", "ES256"), headers=_jws_headers(idp))
+
+
+@cache
+def _forger_key(alg: str) -> Any:
+    """A private key made for this run only: what signs it, no vendor can trust."""
+    if alg == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def forged_subject_token(section: dict[str, Any], sub: str, alg: str, **overrides: Any) -> str:
+    """A well-formed subject token for ``sub`` signed by an untrusted ``alg`` key, with the trusted
+    ``kid`` if the profile names one (a vendor that picks the key by kid must still verify)."""
+    idp = section.get("platform_identity", {})
+    claims = subject_claims(section, sub, **overrides)
+    return jwt.encode(claims, _forger_key(alg), algorithm=alg, headers=_jws_headers(idp))
+
+
+def jwe_key(idp: dict[str, Any], profile_dir: Path = PROFILE_DIR) -> RSAKey | ECKey:
+    """The vendor's public encryption key: a PEM or JWKS file, or an inline JWKS; else Blocked."""
+    if idp.get("jwe_encryption_jwks"):
+        jwks = idp["jwe_encryption_jwks"]
+        try:
+            jwks = json.loads(jwks) if isinstance(jwks, str) else jwks
+        except ValueError:
+            raise Blocked("platform_identity.jwe_encryption_jwks is not JSON") from None
+        return _from_jwks(jwks, idp)
+    if not idp.get("jwe_encryption_key_file"):
+        raise Blocked("the profile has no platform_identity.jwe_encryption_key_file or jwe_encryption_jwks")
+    raw = read_key(idp["jwe_encryption_key_file"], profile_dir)
+    if raw.lstrip().startswith(b"{"):
+        try:
+            return _from_jwks(json.loads(raw), idp)
+        except ValueError:
+            raise Blocked(f"{idp['jwe_encryption_key_file']} is not a JWKS") from None
+    try:
+        return RSAKey.import_key(raw)
+    except (ValueError, JoseError):
+        return ECKey.import_key(raw)
+
+
+def _from_jwks(jwks: Any, idp: dict[str, Any]) -> RSAKey | ECKey:
+    """The JWKS key named by ``jwe_kid``, else the first RSA or EC key meant for encryption."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    keys = [k for k in keys if isinstance(k, dict)] if isinstance(keys, list) else []
+    kid = idp.get("jwe_kid")
+    for k in keys:
+        if kid and k.get("kid") != kid:
+            continue
+        if k.get("kty") in ("RSA", "EC") and k.get("use", "enc") == "enc":
+            try:
+                return (RSAKey if k["kty"] == "RSA" else ECKey).import_key(k)
+            except (ValueError, TypeError, KeyError, JoseError):
+                raise Blocked(f"the JWKS key {k.get('kid') or k['kty']} cannot be read") from None
+    raise Blocked(f"the JWKS has no {'key ' + kid if kid else 'RSA or EC encryption key'}")
 
 
 def jwe_subject_token(
@@ -99,13 +167,14 @@ def jwe_subject_token(
 ) -> str:
     """An ``Adobe-Subject-Token`` encrypted to the vendor's JWE key; the plaintext is the claim set."""
     idp = section.get("platform_identity", {})
-    if not idp.get("jwe_encryption_key_file"):
-        raise Blocked("the profile has no platform_identity.jwe_encryption_key_file")
-    key = RSAKey.import_key(read_key(idp["jwe_encryption_key_file"], profile_dir))
+    key = jwe_key(idp, profile_dir)
     alg, enc = idp.get("jwe_alg", "RSA-OAEP-256"), idp.get("jwe_enc", "A256GCM")
     registry = jwe.JWERegistry(algorithms=[alg, enc])
     plaintext = json.dumps(subject_claims(section, sub, **overrides)).encode()
-    return jwe.encrypt_compact({"alg": alg, "enc": enc, "typ": "JWT"}, plaintext, key, registry=registry)
+    header = {"alg": alg, "enc": enc, "typ": "JWT"}
+    if key.kid:
+        header["kid"] = key.kid
+    return jwe.encrypt_compact(header, plaintext, key, registry=registry)
 
 
 def unsigned_token(claims: dict[str, Any]) -> str:
