@@ -14,6 +14,7 @@ from starlette.routing import Route
 from reference_server.faults import ActiveFaults
 from reference_server.state import ServerState
 from reference_server.store import MemoryStore, Store
+from reference_server.variants import ActiveVariants
 
 # contract key -> package; each has Settings.from_profile, Deviations, seed(state) and routes(state).
 CONTRACT_MODULES = {
@@ -42,7 +43,11 @@ def build_app(
     public_url: str,
     faults: Iterable[str] = (),
     store: Store | None = None,
+    variants: Iterable[str] = (),
 ) -> Starlette:
+    # Variants are part of what the server is: their profile, settings and deviations are its base.
+    active = ActiveVariants(variants)
+    profile = active.profile(profile)
     contracts = [c for c in available_contracts() if c in profile]
     modules = {c: importlib.import_module(CONTRACT_MODULES[c]) for c in contracts}
     state = ServerState(
@@ -50,8 +55,11 @@ def build_app(
         profile=profile,
         store=store or MemoryStore(),
         faults=ActiveFaults(faults),
-        base_settings={c: m.Settings.from_profile(profile) for c, m in modules.items()},
-        base_deviations={c: m.Deviations() for c, m in modules.items() if hasattr(m, "Deviations")},
+        variants=active,
+        base_settings={c: active.settings(c, m.Settings.from_profile(profile)) for c, m in modules.items()},
+        base_deviations={
+            c: active.deviations(c, m.Deviations()) for c, m in modules.items() if hasattr(m, "Deviations")
+        },
     )
     routes: list[Any] = [Route("/health", _health, methods=["GET"])]
     for module in modules.values():

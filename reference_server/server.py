@@ -30,13 +30,17 @@ class EmbeddedServer:
     """The reference server on a free loopback port, in a daemon thread of this process."""
 
     def __init__(
-        self, profile: dict[str, Any], faults: list[str] | tuple[str, ...] = (), host: str = "127.0.0.1"
+        self,
+        profile: dict[str, Any],
+        faults: list[str] | tuple[str, ...] = (),
+        host: str = "127.0.0.1",
+        variants: list[str] | tuple[str, ...] = (),
     ):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, 0))
         self.url = f"http://{host}:{self.sock.getsockname()[1]}"
-        self.app = build_app(profile, self.url, faults)
+        self.app = build_app(profile, self.url, faults, variants=variants)
         self.server = uvicorn.Server(_config(self.app))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
@@ -72,7 +76,12 @@ class EmbeddedServer:
 
 
 def serve(
-    profile: dict[str, Any], host: str, port: int, faults: list[str], public_url: str | None = None
+    profile: dict[str, Any],
+    host: str,
+    port: int,
+    faults: list[str],
+    public_url: str | None = None,
+    variants: list[str] | tuple[str, ...] = (),
 ) -> None:
     # Bind first: a busy port is an OSError the CLI turns into one line, not a logged traceback.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -82,7 +91,7 @@ def serve(
     except OSError:
         sock.close()
         raise
-    app = build_app(profile, public_url or f"http://{host}:{port}", faults)
+    app = build_app(profile, public_url or f"http://{host}:{port}", faults, variants=variants)
     config = _config(app, log_level="info")
     config.host, config.port = host, port
     uvicorn.Server(config).run(sockets=[sock])

@@ -13,6 +13,7 @@ from reference_server.faults import ActiveFaults
 from reference_server.keys import SigningKey
 from reference_server.reply import Reply
 from reference_server.store import MemoryStore, Store
+from reference_server.variants import ActiveVariants
 
 
 @dataclass
@@ -22,6 +23,7 @@ class ServerState:
     store: Store = field(default_factory=MemoryStore)
     key: SigningKey = field(default_factory=SigningKey.generate)
     faults: ActiveFaults = field(default_factory=ActiveFaults)
+    variants: ActiveVariants = field(default_factory=ActiveVariants)  # conforming alternatives served
     base_settings: dict[str, Any] = field(default_factory=dict)  # contract -> Settings
     base_deviations: dict[str, Any] = field(default_factory=dict)  # contract -> Deviations (all off)
 
@@ -38,8 +40,8 @@ class ServerState:
         return self.profile.get(contract, {})
 
     def respond(self, endpoint: EndpointName, reply: Reply) -> Response:
-        """The only way handlers answer: the fault seam sees every reply here."""
-        return self.faults.shape(endpoint, reply, self).render()
+        """The only way handlers answer: variants, then the fault seam, see every reply here."""
+        return self.faults.shape(endpoint, self.variants.shape(endpoint, reply, self), self).render()
 
 
 def state_of(request: Request) -> ServerState:
