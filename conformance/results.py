@@ -107,11 +107,19 @@ def _why_stopped(rec: TestRecord) -> str:
     return f"{_test_name(rec)} stopped at {rec.stopped_by}" if rec.stopped_by else f"{_test_name(rec)} failed"
 
 
+def _cut_short(rec: TestRecord) -> bool:
+    """The test did not run to its end: it crashed, a fatal check stopped it, or it failed with no
+    failed check to explain it. A test that ran to its end and failed only on other requirements'
+    checks (a WARN beside a MUST, say) is no reason to doubt the checks that passed."""
+    return bool(rec.error or rec.stopped_by or not any(not c.ok for c in rec.checks))
+
+
 def evaluate(req: Requirement, level: str, records: list[TestRecord]) -> Evaluation:
     """The status of one applicable requirement from the tests that declared it.
 
-    A requirement whose test failed or errored is never PASS, even when its own checks passed:
-    the test's failure taints them (another requirement's FAIL makes it BLOCKED by that one)."""
+    A requirement whose test was cut short (crash, fatal stop) is never PASS, even when its own
+    checks passed: they may not all have run (another requirement's FAIL makes it BLOCKED by that
+    one). A test that ran to its end and failed only on other requirements leaves this one PASS."""
     if not records:
         reason = req.untestable or "no test checks this requirement yet"
         return Evaluation("SKIP", f"not tested: {reason}")
@@ -129,8 +137,9 @@ def evaluate(req: Requirement, level: str, records: list[TestRecord]) -> Evaluat
             blocked.append((rec.blocked_by[req.id], why))
         elif req.id in rec.unreached:
             unevaluated.append(f"not evaluated: {rec.unreached[req.id]}")
-        elif mine and rec.outcome in ("failed", "error"):
-            # Guard: its own checks passed, but the test did not; that is no evidence of a pass.
+        elif mine and rec.outcome in ("failed", "error") and _cut_short(rec):
+            # Guard: its own checks passed, but the test crashed or stopped before it ended, so
+            # checks of this requirement may never have run; that is no evidence of a pass.
             seen = f"(its own check passed: {mine[-1].message})"
             others = [c for c in rec.checks if not c.ok and c.requirement != req.id]
             if rec.error:

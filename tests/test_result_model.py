@@ -81,13 +81,25 @@ def test_failed_check_is_fail_for_a_must_and_warn_for_a_should():
     assert run.verdict == "NON-CONFORMANT" and R.exit_code(run) == 1
 
 
-def test_a_pass_in_a_test_that_failed_at_another_requirement_is_blocked_by_it():
-    # OTT-SEC-002 was PASS although its only test failed (at OTT-SEC-001): never again.
-    rec = _rec("t", ["A", "B"], ("A", False, "locked out nobody"), ("B", True, "nothing to check"))
+def test_a_pass_in_a_test_cut_short_at_another_requirement_is_blocked_by_it():
+    # A fatal check on A stopped the test after B's first check: B's other checks never ran.
+    rec = _rec(
+        "t", ["A", "B"], ("B", True, "first half"), ("A", False, "locked out nobody"), stopped_by="A: x"
+    )
+    rec.blocker = "A"
     run = _build([_req("A"), _req("B")], [rec])
     b = _one(run, "B")
     assert b.status == "BLOCKED" and b.blocked_by == "A"
-    assert "its own check passed: nothing to check" in b.message
+    assert "its own check passed: first half" in b.message
+
+
+def test_a_pass_beside_a_non_fatal_failure_that_ran_to_the_end_stays_pass():
+    # A WARN on a SHOULD (Pragma missing) in the same test must not block the MUSTs whose own
+    # checks all ran and passed (the node-oidc-provider interop run was PARTIAL for this).
+    rec = _rec("t", ["A", "B"], ("A", False, "Pragma missing"), ("B", True, "tokens issued"))
+    run = _build([_req("A", level="SHOULD"), _req("B")], [rec])
+    assert _one(run, "B").status == "PASS" and _one(run, "A").status == "WARN"
+    assert run.verdict == "CONFORMANT"
 
 
 def test_a_pass_in_a_test_that_crashed_is_error():
