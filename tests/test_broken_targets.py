@@ -11,10 +11,11 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import VENDOR_ENV, cli, vendor_profile
+from tests.conftest import ROOT, VENDOR_ENV, cli, vendor_profile
 
 
 def _handler(kind: str) -> type[BaseHTTPRequestHandler]:
@@ -56,10 +57,109 @@ def broken_target(request) -> Iterator[str]:
         server.server_close()
 
 
-def test_no_must_passes_against_a_target_that_is_no_idp(tmp_path, broken_target):
-    profile = vendor_profile(tmp_path, broken_target)
+KEYS = ROOT / "profiles" / "keys"
+
+DSO_ENV = {
+    "DSO_PRIMARY_PASSWORD": "dso-pw-primary-1",
+    "DSO_SECONDARY_PASSWORD": "dso-pw-secondary-2",
+    "DSO_LOCKOUT_PASSWORD": "dso-pw-lockout-3",
+    "DSO_SUSPENDED_PASSWORD": "dso-pw-suspended-4",
+    "DSO_OPERATOR_SECRET": "dso-operator-secret-5",
+    "DSO_CONFIDENTIAL_SECRET": "dso-confidential-secret-6",
+}
+
+PSSO_ENV = {
+    "PSSO_PRIMARY_PASSWORD": "psso-pw-primary-1",
+    "PSSO_SECONDARY_PASSWORD": "psso-pw-secondary-2",
+}
+
+
+def _retarget(text: str, example_url: str, base_url: str, timeout_s: float) -> str:
+    assert f'base_url = "{example_url}"' in text and "timeout_s = 10.0" in text
+    text = text.replace(f'base_url = "{example_url}"', f'base_url = "{base_url}"')
+    return text.replace("timeout_s = 10.0", f"timeout_s = {timeout_s}")
+
+
+def ott_idp_profile(tmp_path: Path, base_url: str) -> tuple[Path, dict[str, str]]:
+    profile = vendor_profile(tmp_path, base_url)
     # Claim refresh tokens too, so that their MUSTs meet the broken target as well.
     profile.write_text(profile.read_text().replace("refresh_token = false", "refresh_token = true"))
+    return profile, VENDOR_ENV
+
+
+def device_signon_profile(tmp_path: Path, base_url: str) -> tuple[Path, dict[str, str]]:
+    """The example profile, every variant and feature claimed, aimed at ``base_url``."""
+    text = (ROOT / "profiles" / "example-device-signon.toml").read_text()
+    text = _retarget(text, "https://signon.example.com", base_url, 1.0)
+    for off, on in (
+        ("dsra_reject = false", "dsra_reject = true"),
+        ("managed_devices = false", "managed_devices = true"),
+        ("confidential_client = false", "confidential_client = true"),
+        ('# dsra_reject_url = "/dsra', 'dsra_reject_url = "/dsra'),
+    ):
+        assert off in text, off
+        text = text.replace(off, on)
+    path = tmp_path / "device-signon.toml"
+    path.write_text(text)
+    return path, DSO_ENV
+
+
+def platform_sso_profile(tmp_path: Path, base_url: str) -> tuple[Path, dict[str, str]]:
+    """The example profile, with the sandbox's test keys, aimed at ``base_url``."""
+    text = (ROOT / "profiles" / "example-platform-sso.toml").read_text()
+    text = _retarget(text, "https://pass-test.example.com", base_url, 1.0)
+    for old, new in (
+        ('"keys/my-dcr.key.pem"', f'"{KEYS / "platform_sso_software_statement.key.pem"}"'),
+        ('"keys/my-identity.key.pem"', f'"{KEYS / "platform_sso_identity_jws.key.pem"}"'),
+        ('"keys/your-jwe.pub.pem"', f'"{KEYS / "platform_sso_identity_jwe.pub.pem"}"'),
+        # A plain form post: the MVPD login page is met without a browser.
+        ('mvpd_login = "browser"', 'mvpd_login = "form"'),
+        ("inactive_mvpd = false", "inactive_mvpd = true"),
+        ('logout_redirect_url = "optional"', 'logout_redirect_url = "required"'),
+        ("dcr_token_query = false", "dcr_token_query = true"),
+        ("roku_connect_token = false", "roku_connect_token = true"),
+        ("throttling = false", "throttling = true"),
+        ("revoked_statement = false", "revoked_statement = true"),
+        # The user agent's landing pages are the target's too (nothing else is reachable here).
+        ('"https://example.com/signed-in"', f'"{base_url}/signed-in"'),
+        ('"https://example.com/signed-out"', f'"{base_url}/signed-out"'),
+        ("mvpd_without_logout = false", "mvpd_without_logout = true"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    text += (
+        '\n[[platform_sso.applications]]\nrole = "revoked"\nsoftware_id = "conformance-app-revoked"\n'
+        'software_version = "1.0.0"\nclient_name = "Conformance app revoked"\n'
+        'service_providers = ["MYCHANNEL"]\ndomains = ["example.com"]\n'
+    )
+    path = tmp_path / "platform-sso.toml"
+    path.write_text(text)
+    return path, PSSO_ENV
+
+
+PROFILES = {
+    "ott_idp": ott_idp_profile,
+    "device_signon": device_signon_profile,
+    "platform_sso": platform_sso_profile,
+}
+
+# A requirement the broken target fails (FAIL), and one that needs its result: BLOCKED by it, never
+# ERROR and never PASS.
+FIRST_STEP = {
+    "ott_idp": [("OTT-TOKEN-001", "OTT-IDT-003")],
+    "device_signon": [
+        ("DSO-DSRA-001", "DSO-DSRA-002"),
+        ("DSO-8628-001", "DSO-8628-002"),
+        # A refused GET is evidence only beside a token endpoint that answers OAuth errors.
+        ("DSO-8628-020", "DSO-8628-025"),
+    ],
+    "platform_sso": [("PSSO-DCR-001", "PSSO-DCR-006")],
+}
+
+
+@pytest.mark.parametrize("contract", sorted(PROFILES))
+def test_no_must_passes_against_a_target_that_is_no_idp(tmp_path, broken_target, contract):
+    profile, env = PROFILES[contract](tmp_path, broken_target)
     out = tmp_path / "report"
     proc = cli(
         "run",
@@ -68,7 +168,7 @@ def test_no_must_passes_against_a_target_that_is_no_idp(tmp_path, broken_target)
         "--no-preflight",
         "--report-dir",
         str(out),
-        env=VENDOR_ENV,
+        env=env,
         timeout=600,
     )
     assert "Traceback" not in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-3000:]
@@ -82,7 +182,10 @@ def test_no_must_passes_against_a_target_that_is_no_idp(tmp_path, broken_target)
     crashed = [f"{r['id']}: {r['message']}" for r in requirements if "crashed" in r["message"]]
     assert not crashed, crashed
     assert data["verdict"] == "NON-CONFORMANT"
-    # The grant itself fails at the vendor; what needs a sign-in is blocked by it, not ERROR.
-    status = {r["id"]: r["status"] for r in requirements}
-    assert status["OTT-TOKEN-001"] == "FAIL"
-    assert status["OTT-IDT-003"] == "BLOCKED", status["OTT-IDT-003"]
+    status = {r["id"]: r for r in requirements}
+    for first, dependant in FIRST_STEP[contract]:
+        assert status[first]["status"] == "FAIL", status[first]
+        assert status[dependant]["status"] == "BLOCKED", status[dependant]
+        assert status[dependant]["blocked_by"] == first, status[dependant]
+    errors = [f"{r['id']}: {r['message']}" for r in requirements if r["status"] == "ERROR"]
+    assert not errors, errors

@@ -10,11 +10,11 @@ import jwt
 import pytest
 
 from conformance import openapi
-from conformance.bodies import body_of, error_code
+from conformance.bodies import body_of, error_code, media_type_of
 from conformance.checks import Blocked
 from conformance.deadlines import Outrun
 from conformance.jose import public_jwk
-from conformance.oauth_checks import no_store, oauth_error, pragma_no_cache
+from conformance.oauth_checks import TOKEN_ERRORS, no_store, oauth_error, pragma_no_cache
 from conformance.suite.device_signon.checks import challenges_with, codes_well_formed, enough_entropy
 from conformance.suite.device_signon.client import DEVICE_GRANT
 
@@ -302,12 +302,29 @@ def test_token_endpoint_refuses_get(dso, check, http):
         "device_code": "x-" + secrets.token_hex(8),
         "client_id": dso.public_client,
     }
+    # A refusal is only evidence next to a token endpoint that speaks OAuth: the same request POSTed
+    # must answer an RFC 6749 §5.2 JSON error (a web page or a redirect for everything proves nothing).
+    post = dso.token_poll(params["device_code"])
+    if not (
+        400 <= post.status_code < 500
+        and media_type_of(post) == "application/json"
+        and error_code(post) in TOKEN_ERRORS
+    ):
+        raise Blocked(
+            f"the token endpoint answers an unknown device_code with HTTP {post.status_code}"
+            f" {media_type_of(post) or 'without Content-Type'}, not an OAuth error",
+            by="DSO-8628-020",
+        )
     resp = http.get(dso.url("token_url"), params=params)
+    code = error_code(resp)
+    refusal = f"{resp.status_code} {code}" if code else str(resp.status_code)
+    # Refused: a client error (never a token, never a redirect, never a server error) that is not the
+    # endpoint's answer to the device_code (invalid_grant means the GET was processed as a grant).
     check.that(
         "DSO-8628-025",
-        not 200 <= resp.status_code < 300 and error_code(resp) != "invalid_grant",
-        f"GET was served ({resp.status_code} {error_code(resp)!r})",
-        passed=f"GET answered {resp.status_code}",
+        400 <= resp.status_code < 500 and code != "invalid_grant" and "access_token" not in body_of(resp),
+        f"GET answered {resp.status_code} {code!r}, expected a 4xx refusal",
+        passed=f"GET refused with {refusal} (POST answers {error_code(post)})",
     )
 
 
