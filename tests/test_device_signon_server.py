@@ -156,7 +156,9 @@ def claims(token: str) -> dict[str, Any]:
 
 def test_dsra_companion_flow_end_to_end(http, profile):
     reg = register(http)
-    assert reg["expiresAfterMillis"] == 3000 and reg["pollingPeriodSeconds"] == 0.2
+    timings = profile["reference_server"]["device_signon"]  # what the server was told to advertise
+    assert reg["expiresAfterMillis"] == timings["code_ttl_s"] * 1000
+    assert reg["pollingPeriodSeconds"] == timings["polling_period_s"]
     assert len(reg["deviceRegistrationCode"]) == 8 and set(reg["deviceRegistrationCode"]) <= set(
         CODE_ALPHABET
     )
@@ -377,10 +379,11 @@ def test_rfc8628_flow_end_to_end(http, profile):
     assert (
         da["user_code"] in da["verification_uri_complete"] and da["user_code"] not in da["verification_uri"]
     )
-    assert da["expires_in"] == 3 and da["interval"] == 0.2
+    timings = profile["reference_server"]["device_signon"]
+    assert da["expires_in"] == timings["code_ttl_s"] and da["interval"] == timings["polling_period_s"]
     assert oauth_error(token_poll(http, da["device_code"])) == "authorization_pending"
     assert oauth_error(token_poll(http, da["device_code"])) == "slow_down"
-    time.sleep(0.2 + 0.3)  # interval widened by the profile's increment
+    time.sleep(timings["polling_period_s"] + profile["device_signon"]["slow_down_increment_s"])  # widened
     assert oauth_error(token_poll(http, da["device_code"])) == "authorization_pending"
 
     page = http.get(da["verification_uri_complete"])
