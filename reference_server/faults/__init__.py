@@ -86,26 +86,31 @@ class UnknownFault(ValueError):
 _loaded = False
 
 
-def load_all() -> dict[str, Fault]:
-    """Import every contract's fault module (they register on import) and check their field names."""
-    global _loaded
-    if _loaded:
-        return REGISTRY
+def load_contract_modules(package: str, registry: dict[str, Any], what: str) -> None:
+    """Import ``package.<contract>`` for every contract (its entries register on import), then check
+    that each entry's deviate=/configure= name real Deviations/Settings fields: a typo fails here.
+    Shared by faults and conforming variants, which are registered the same way."""
     for contract in CONTRACTS:
         try:
-            importlib.import_module(f"reference_server.faults.{contract}")
+            importlib.import_module(f"{package}.{contract}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"reference_server.faults.{contract}":
+            if exc.name != f"{package}.{contract}":
                 raise
-    for fault in REGISTRY.values():
-        module = importlib.import_module(f"reference_server.{fault.contract}")
+    for entry in registry.values():
+        module = importlib.import_module(f"reference_server.{entry.contract}")
         for kind, cls in (("deviate", getattr(module, "Deviations", None)), ("configure", module.Settings)):
-            given = getattr(fault, kind)
             known = {f.name for f in dataclasses.fields(cls)} if cls is not None else set()
-            unknown = sorted(set(given) - known)
+            unknown = sorted(set(getattr(entry, kind)) - known)
             if unknown:
-                raise ValueError(f"fault {fault.name!r}: {kind}= names unknown fields {unknown}")
-    _loaded = True
+                raise ValueError(f"{what} {entry.name!r}: {kind}= names unknown fields {unknown}")
+
+
+def load_all() -> dict[str, Fault]:
+    """Every contract's faults, loaded and checked once."""
+    global _loaded
+    if not _loaded:
+        load_contract_modules("reference_server.faults", REGISTRY, "fault")
+        _loaded = True
     return REGISTRY
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference_server.endpoint import DECLARED, EndpointName
-from reference_server.faults import CONTRACTS, ReplyTransform
+from reference_server.faults import ReplyTransform, load_contract_modules
 from reference_server.reply import Reply
 
 LATE = 100  # order of transforms that must see every other variant's change (re-serialising the body)
@@ -118,23 +117,12 @@ _loaded = False
 
 
 def load_all() -> dict[str, Variant]:
-    """Import every contract's variant module (they register on import) and check their field names."""
+    """Every contract's variants, loaded and checked once (as faults are)."""
     global _loaded
     if _loaded:
         return REGISTRY
-    for contract in CONTRACTS:
-        try:
-            importlib.import_module(f"reference_server.variants.{contract}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"reference_server.variants.{contract}":
-                raise
+    load_contract_modules("reference_server.variants", REGISTRY, "variant")
     for v in REGISTRY.values():
-        module = importlib.import_module(f"reference_server.{v.contract}")
-        for kind, cls in (("deviate", getattr(module, "Deviations", None)), ("configure", module.Settings)):
-            known = {f.name for f in dataclasses.fields(cls)} if cls is not None else set()
-            unknown = sorted(set(getattr(v, kind)) - known)
-            if unknown:
-                raise ValueError(f"variant {v.name!r}: {kind}= names unknown fields {unknown}")
         for other in v.excludes:
             if other not in REGISTRY:
                 raise ValueError(f"variant {v.name!r} excludes unknown variant {other!r}")
