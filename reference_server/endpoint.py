@@ -94,9 +94,7 @@ def endpoint(
 
     async def handler(request: Request) -> Response:
         state = request.app.state.server
-        call = call_type(
-            request, state, name, state.settings(name.contract), state.deviations(name.contract)
-        )
+        call = call_type(request, state, name, state.settings(name.contract), state.deviations(name.contract))
         try:
             reply = None
             for check in before:

@@ -37,7 +37,7 @@ def ott_only_profile(tmp_path_factory):
     """The reference profile naming only ott_idp: a run of its whole suite is a complete run."""
     where = tmp_path_factory.mktemp("profile")
     text = (ROOT / "profiles" / "reference.toml").read_text()
-    old = 'contracts = ["ott_idp", "device_signon", "platform_sso"]'
+    old = 'contracts = ["ott_idp", "device_signon", "platform_sso", "partner_sso"]'
     assert old in text
     (where / "reference-ott.toml").write_text(text.replace(old, 'contracts = ["ott_idp"]'))
     (where / "keys").symlink_to(ROOT / "profiles" / "keys")

@@ -96,3 +96,25 @@ def test_unknown_key_without_a_close_match_lists_the_known_ones(tmp_path):
     (line,) = [p for p in problems(path, env={}) if "zzz" in p]
     known = "base_url, contracts, embedded, timeout_s"
     assert line == f"profile {path}: [target] unknown key 'zzz' (known keys: {known})"
+
+
+def test_partner_sso_example_documents_every_key(tmp_path):
+    """example-partner-sso.toml names every key of [partner_sso], its features and its SAML table
+    (set, or commented out), and its `saml = "hook"` alternative validates once uncommented."""
+    path = resources.profile_path("example-partner-sso.toml")
+    text = path.read_text()
+    section = SCHEMA["$defs"]["partner_sso"]["properties"]
+    keys = set(section) | set(section["features"]["properties"]) | set(section["saml"]["properties"])
+    missing = sorted(
+        k for k in keys if not re.search(rf"(?m)^#? *{k} *=", text) and f"[partner_sso.{k}]" not in text
+    )
+    assert not missing, f"example-partner-sso.toml does not document {missing}"
+    variant = tmp_path / path.name
+    variant.write_text(
+        text.replace('saml = "sign"', 'saml = "hook"').replace("# response_command = ", "response_command = ")
+    )
+    assert problems(variant, env={}) == []
+    variant.write_text(text.replace('saml = "sign"', 'saml = "hook"'))
+    assert [p.split(": ", 1)[1] for p in problems(variant, env={})] == [
+        "partner_sso.saml: 'response_command' is a required property"
+    ]

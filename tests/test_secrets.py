@@ -51,6 +51,11 @@ LEAKY_FAULTS = {
         "platform_sso.media_token_wrong_resource",  # failure messages about a media token
         "platform_sso.subject_token_signature_unchecked",  # unsigned subject tokens accepted
     ],
+    "partner_sso": [
+        "partner_sso.saml_unsigned_accepted",  # unsigned SAML assertions accepted
+        "partner_sso.saml_request_reusable",  # the same SAML response answered twice
+        "partner_sso.preauthorize_with_token",  # media tokens where none is expected
+    ],
 }
 # Fields whose values the server issues (responses) or the suite sends as credentials (requests).
 ISSUED = {
@@ -66,8 +71,15 @@ ISSUED = {
     "signOnActivationToken",
     "software_statement",
     "password",
+    "request",  # authenticationRequest.request: the Base64 SAML request
+    "SAMLResponse",
 }
-CREDENTIAL_HEADERS = {"authorization", "adobe-subject-token", "x-roku-reserved-roku-connect-token"}
+CREDENTIAL_HEADERS = {
+    "authorization",
+    "adobe-subject-token",
+    "x-roku-reserved-roku-connect-token",
+    "ap-partner-framework-status",
+}
 MIN_LEN = 6  # shorter values (a 4-character code, "abc") would match by chance
 MIN_SENT_LEN = 16  # shorter credentials the suite sends are its own bogus ones ("garbage"), named in reports
 
@@ -176,6 +188,14 @@ def _store_secrets(contract: str, profile: Any, server: EmbeddedServer) -> set[s
             kind, _, rest = key.partition(":")[2].partition(":")
             if kind in ("ses", "txn"):
                 found.add(rest)  # registration codes, MVPD login transactions
+    elif contract == "partner_sso":
+        saml = profile.section(contract).get("saml", {})
+        found.add(saml.get("name_id", ""))  # the subscriber's NameID and attribute values
+        found.update(str(v) for v in saml.get("attributes", {}).values())
+        for key, _ in server.state.store.items("psso:"):
+            kind, _, rest = key.partition(":")[2].partition(":")
+            if kind == "ses":
+                found.add(rest)  # fallback authentication codes
     return found
 
 

@@ -14,7 +14,8 @@ from tests.conftest import cli
 # ott_idp is cheap enough to prove at full depth (the whole suite per fault); the contracts with
 # timed flows run focused (per fault, the tests that declare its targets), see conformance/selftest.py.
 @pytest.mark.parametrize(
-    "contract, depth", [("ott_idp", ["--full"]), ("device_signon", []), ("platform_sso", [])]
+    "contract, depth",
+    [("ott_idp", ["--full"]), ("device_signon", []), ("platform_sso", []), ("partner_sso", [])],
 )
 def test_selftest_catches_every_fault(contract, depth):
     proc = cli("selftest", "--contract", contract, *depth, timeout=600)
@@ -27,7 +28,7 @@ def test_selftest_catches_every_fault(contract, depth):
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-@pytest.mark.parametrize("contract", ["ott_idp", "device_signon", "platform_sso"])
+@pytest.mark.parametrize("contract", ["ott_idp", "device_signon", "platform_sso", "partner_sso"])
 def test_every_must_has_a_fault_and_targets_exist(contract):
     reqs = catalogue.load(contract).requirements
     targeted = {t for f in for_contract(contract) for t in f.targets}

@@ -64,7 +64,9 @@ def test_clean_run_of_every_contract_is_conformant_under_load(cpu_load, tmp_path
         if r["status"] not in ("PASS", "SKIP")
     ]
     assert not wrong, "\n".join(wrong)
-    assert set(data["contracts"]) >= {"ott_idp", "device_signon", "platform_sso"}, data["contracts"]
+    assert set(data["contracts"]) >= {"ott_idp", "device_signon", "platform_sso", "partner_sso"}, data[
+        "contracts"
+    ]
     assert data["verdict"] == "CONFORMANT", (data["verdict"], data.get("partial"), proc.stdout[-2000:])
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 

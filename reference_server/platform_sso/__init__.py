@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,7 +54,20 @@ async def _not_found(call: Call) -> Reply:
     raise PassError("not_found")
 
 
-def api_routes(contract: str, s: Settings, *, catch_all: bool = True) -> list[Route]:
+def api_routes(
+    contract: str,
+    s: Settings,
+    *,
+    catch_all: bool = True,
+    aux: bool = True,
+    extra: Sequence[Route] = (),
+) -> list[Route]:
+    """The REST API v2 core under ``contract``'s endpoint names and settings.
+
+    ``aux``: also the absolute routes (stand-in MVPD pages, landing pages, media-token JWKS), which
+    only one mount may serve; ``extra``: routes of the mounting contract, placed before the EEC 404
+    catch-all.
+    """
     api, o = s.api_base, s.dcr_base
     names = endpoints_for(contract)
 
@@ -89,22 +103,34 @@ def api_routes(contract: str, s: Settings, *, catch_all: bool = True) -> list[Ro
         ),
         route(f"{api}/{{sp}}/sessions/{{code}}", session_by_code),
         route(
-            f"{api}/{{sp}}/profiles", ep("profiles", profiles.all_profiles, ("GET",), subject=True, **DEVICE)
+            f"{api}/{{sp}}/profiles",
+            ep("profiles", profiles.all_profiles, ("GET",), subject=True, pfs=True, **DEVICE),
         ),
         route(f"{api}/{{sp}}/profiles/code/{{code}}", ep("profiles_code", profiles.for_code, ("GET",))),
         route(
             f"{api}/{{sp}}/profiles/{{mvpd}}",
-            ep("profiles_mvpd", profiles.for_mvpd, ("GET",), subject=True, **DEVICE),
+            ep("profiles_mvpd", profiles.for_mvpd, ("GET",), subject=True, pfs=True, **DEVICE),
         ),
         route(
             f"{api}/{{sp}}/decisions/authorize/{{mvpd}}",
-            ep("decisions_authorize", decisions.authorize, ("POST",), subject=True, **DEVICE),
+            ep("decisions_authorize", decisions.authorize, ("POST",), subject=True, pfs=True, **DEVICE),
         ),
         route(
             f"{api}/{{sp}}/decisions/preauthorize/{{mvpd}}",
-            ep("decisions_preauthorize", decisions.preauthorize, ("POST",), subject=True, **DEVICE),
+            ep("decisions_preauthorize", decisions.preauthorize, ("POST",), subject=True, pfs=True, **DEVICE),
         ),
         route(f"{api}/{{sp}}/logout/{{mvpd}}", ep("logout", logout.logout, ("GET",), subject=True, **DEVICE)),
+    ]
+    if aux:
+        routes.extend(_aux_routes(ep))
+    routes.extend(extra)
+    if catch_all:  # unknown /api/v2 paths answer an EEC 404 too
+        routes.append(route(f"{api}/{{rest:path}}", ep("not_found", _not_found, ALL_METHODS, auth=False)))
+    return routes
+
+
+def _aux_routes(ep: Callable[..., Callable]) -> list[Route]:
+    return [
         route(
             "/mvpd/{mvpd}/login",
             ep(
@@ -124,12 +150,16 @@ def api_routes(contract: str, s: Settings, *, catch_all: bool = True) -> list[Ro
             ep("media_token_jwks", decisions.media_token_jwks, ("GET",), auth=False, throttled=False),
         ),
     ]
-    if catch_all:  # unknown /api/v2 paths answer an EEC 404 too
-        routes.append(route(f"{api}/{{rest:path}}", ep("not_found", _not_found, ALL_METHODS, auth=False)))
-    return routes
 
 
 def routes(state: ServerState) -> list[Route]:
     # The EEC 404 for unknown /api/v2 paths would shadow routes a later contract (partner_sso)
-    # mounts under the same base, so it is left out when that contract is served too.
-    return api_routes(CONTRACT, state.base_settings[CONTRACT], catch_all="partner_sso" not in state.profile)
+    # mounts under the same base, so it is left out only when that contract shares this base.
+    s = state.base_settings[CONTRACT]
+    partner = state.profile.get("partner_sso")
+    shared = partner is not None and _path(partner.get("api_base_url", "/api/v2")) == s.api_base
+    return api_routes(CONTRACT, s, catch_all=not shared)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/")

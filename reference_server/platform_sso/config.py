@@ -31,6 +31,15 @@ def mvpd_entry(m: Mvpd) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": m.id, "displayName": m.display_name or m.id}
     if m.logo_url:
         entry["logoUrl"] = m.logo_url
+    # Partner SSO members, only where configured (a platform_sso-only profile configures none).
+    for member, value in (
+        ("platformMappingId", m.platform_mapping_id),
+        ("enablePlatformServices", m.enable_platform_services),
+        ("displayInPlatformPicker", m.display_in_platform_picker),
+        ("boardingStatus", m.boarding_status),
+    ):
+        if value is not None:
+            entry[member] = value
     return entry
 
 

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from reference_server import endpoint as shared
 from reference_server.endpoint import Check, EndpointName, Endpoints
 from reference_server.platform_sso import headers, identity, throttle
+from reference_server.platform_sso import pfs as partner_framework
 from reference_server.platform_sso.errors import HtmlError, PassError
 from reference_server.platform_sso.settings import CONTRACT, Deviations, Settings
 from reference_server.reply import Reply
@@ -35,10 +36,10 @@ NAMES = (
 _DECLARED: dict[str, Endpoints] = {}
 
 
-def endpoints_for(contract: str) -> Endpoints:
-    """The REST API v2 endpoint names under ``contract``'s key, declared once."""
+def endpoints_for(contract: str, *extra: str) -> Endpoints:
+    """The REST API v2 endpoint names (plus ``extra`` ones) under ``contract``'s key, declared once."""
     if contract not in _DECLARED:
-        _DECLARED[contract] = Endpoints(contract, *NAMES)
+        _DECLARED[contract] = Endpoints(contract, *NAMES, *extra)
     return _DECLARED[contract]
 
 
@@ -54,6 +55,7 @@ class Call(shared.Call):
     device: str | None = None  # store key of AP-Device-Identifier
     device_info: dict[str, Any] | None = None
     identity: str | None = None  # platform identity key from Adobe-Subject-Token
+    pfs: partner_framework.Pfs = partner_framework.ABSENT  # AP-Partner-Framework-Status (pfs=True)
 
     @property
     def client_id(self) -> str:
@@ -178,6 +180,11 @@ async def _platform_identity(call: Call) -> None:
     call.identity = identity.identity_of(call.request, call.settings, call.deviations)
 
 
+async def _partner_framework(call: Call) -> None:
+    raw = call.request.headers.get(partner_framework.HEADER)
+    call.pfs = partner_framework.judge(raw, call.settings)
+
+
 def endpoint(
     name: EndpointName,
     fn: Handler,
@@ -187,6 +194,7 @@ def endpoint(
     device_id: str = "ignore",  # "required" | "optional" (validated when present) | "ignore"
     device_info: str = "ignore",  # "validate" (when present) | "ignore"
     subject: bool = False,  # read the platform identity (Adobe-Subject-Token)
+    pfs: bool = False,  # judge AP-Partner-Framework-Status into call.pfs
     html_errors: bool = False,  # user-agent endpoints answer errors as text/html
     throttled: bool = True,
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -198,4 +206,6 @@ def endpoint(
     before.append(_device(device_id, device_info))
     if subject:
         before.append(_platform_identity)
+    if pfs:
+        before.append(_partner_framework)
     return shared.endpoint(name, fn, before=before, call_type=Call)

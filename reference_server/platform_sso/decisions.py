@@ -1,5 +1,9 @@
 """Decisions (spec §4.11-4.12): authorize (with a media token) and preauthorize (without).
 
+An appleSSO profile serves only with a valid ``AP-Partner-Framework-Status`` for the mvpd:
+without the header the caller has no profile (``authenticated_profile_missing``); with an invalid
+one it gets the header's 400 EEC (docs/partner_sso.md).
+
 Choices where the docs are silent (§9): a missing or expired profile and too many resources are
 answered item-level (HTTP 200, each decision ``authorized: false`` with an EEC ``error``), like
 MVPD denials, since neither endpoint lists 403 among its HTTP statuses. The media token is
@@ -82,7 +86,11 @@ async def _decide(call: Call, authorize: bool) -> Reply:
             200,
             {"decisions": [_denied(_item(call, mvpd, r), "too_many_resources", detail) for r in resources]},
         )
-    profile, expired = model.find(call, mvpd, sso=not d.decisions_ignore_sso)
+    profile, expired = model.find(call, mvpd, sso=not d.decisions_ignore_sso, use=True)
+    unserved = profile is None or expired
+    if unserved and call.pfs.present and not call.pfs.valid and model.live(model.apple(call, mvpd)):
+        # an appleSSO profile needs a valid PFS (rule 50)
+        raise PassError(call.pfs.error or "invalid_header_pfs_permission_access_not_present")
     if (profile is None or expired) and d.permit_without_profile:
         profile, expired = {"attributes": {"userID": {"value": "anonymous"}}}, False
     if profile is None or expired:

@@ -56,6 +56,43 @@ CODES: dict[str, tuple[int, str, str]] = {
     ),
     "authenticated_profile_missing": (403, "authentication", "No authenticated profile was found."),
     "authenticated_profile_expired": (403, "authentication", "The authenticated profile has expired."),
+    # Partner (Apple) single sign-on (§2.7, §4.9, §4.10); all 400, action none.
+    "invalid_parameter_partner": (400, "none", "The partner parameter value is missing or invalid."),
+    "invalid_parameter_saml_response": (
+        400,
+        "none",
+        "The SAML response parameter value is missing or invalid.",
+    ),
+    "invalid_header_pfs_permission_access_not_present": (
+        400,
+        "none",
+        "The partner framework status header does not carry the permission access status.",
+    ),
+    "invalid_header_pfs_permission_access_not_determined": (
+        400,
+        "none",
+        "The user has not determined the partner framework permission access.",
+    ),
+    "invalid_header_pfs_permission_access_not_granted": (
+        400,
+        "none",
+        "The partner framework permission access was not granted.",
+    ),
+    "invalid_header_pfs_provider_id_not_determined": (
+        400,
+        "none",
+        "The partner framework provider id is not associated with a known MVPD.",
+    ),
+    "invalid_header_pfs_provider_id_mismatch": (
+        400,
+        "none",
+        "The partner framework provider id does not match the MVPD of the request.",
+    ),
+    "invalid_header_pfs_provider_info_expired": (
+        400,
+        "none",
+        "The partner framework provider information has expired.",
+    ),
     # Not in the REST API v2 table: the reference server's choice for 405 and unknown paths.
     "method_not_allowed": (405, "none", "The HTTP method is not allowed on this endpoint."),
     "not_found": (404, "none", "No REST API v2 endpoint has this path."),

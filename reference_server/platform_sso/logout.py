@@ -4,8 +4,9 @@ The caller's regular profile goes, and so does the SSO link its ``Adobe-Subject-
 with the first application's profile behind it. Answer per mvpd: ``logout``/``interactive`` with
 the MVPD logout URL (absolute for a regular profile, host-relative for an SSO one, as in the
 samples), ``complete``/``none`` for an MVPD without logout endpoint, ``invalid``/``none`` when no
-valid profile was found. §8 #8: ``redirectUrl`` is required here ([P]); the profile feature
-``logout_redirect_url = "optional"`` follows [O] instead.
+valid profile was found, ``partner_logout``/``partner_interactive`` without url for an appleSSO
+profile (the user signs out in the system's TV Provider settings too). §8 #8: ``redirectUrl`` is
+required here ([P]); the profile feature ``logout_redirect_url = "optional"`` follows [O] instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ async def logout(call: Call) -> Reply:
     action: dict[str, str] = {"mvpd": mvpd_id}
     if served is None:
         action.update(actionName="invalid", actionType="none")
+    elif served == model.APPLE_SSO:
+        action.update(actionName="partner_logout", actionType="partner_interactive")
     elif (mvpd is not None and mvpd.logout) or d.ignore_mvpd_logout_endpoint:
         query = {"requestor_id": call.sp, "mso_id": mvpd_id}
         if redirect:

@@ -27,7 +27,10 @@ def _visible(call: Call, mvpd_ids: list[str]) -> dict[str, Any]:
 
 async def all_profiles(call: Call) -> Reply:
     ids = [m.id for m in call.settings.active_mvpds()]
-    return Reply(200, {"profiles": _visible(call, ids)})
+    visible = _visible(call, ids)
+    if not visible and call.deviations.profiles_error_before_first_profile and not model.ever_signed_in(call):
+        raise PassError("not_found", "no profile was ever created for this application and device")
+    return Reply(200, {"profiles": visible})
 
 
 async def for_mvpd(call: Call) -> Reply:

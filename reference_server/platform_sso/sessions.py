@@ -73,7 +73,7 @@ def _missing(params: dict[str, str], d: Deviations) -> list[str]:
     return list(PARAMS) if missing and d.report_all_parameters_missing else missing
 
 
-def _authorize(call: Call, mvpd: str, reason: str, code: str | None = None) -> Reply:
+def authorize_reply(call: Call, mvpd: str, reason: str, code: str | None = None) -> Reply:
     body = {
         "actionName": "authorize",
         "actionType": "direct",
@@ -105,22 +105,30 @@ def _session_reply(call: Call, session: dict[str, Any], code: str, waiting: str)
 
 
 async def create(call: Call) -> Reply:
-    s, d = call.settings, call.deviations
+    d = call.deviations
     params = _read_params(call, await call.request.form())
     mvpd = params.get("mvpd")
     if mvpd and not d.sessions_ignore_existing_profile:
         own = model.regular(call, mvpd)
         if model.live(own):
-            return _authorize(call, mvpd, "authenticated")
+            return authorize_reply(call, mvpd, "authenticated")
     if mvpd and not d.sessions_ignore_sso:
         link = model.sso_link(call, mvpd)
         if link and model.live(model.sso_profile(link, call)):
-            return _authorize(call, mvpd, "authenticatedSSO")
+            return authorize_reply(call, mvpd, "authenticatedSSO")
     if d.reject_missing_session_parameters and not params:  # fault: an empty body is not resumable
         for name in PARAMS:
             if name not in params:
                 code = "invalid_parameter_mvpd" if name == "mvpd" else "invalid_parameter_redirect_url"
                 raise PassError(code, f"{name} is required")
+    code, session = open_session(call, params)
+    return _session_reply(call, session, code, "resume")
+
+
+def open_session(call: Call, params: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """A new authentication session with ``params``: its code and record (also Sessions Partner's
+    fallbacks, which continue with the basic flow)."""
+    s, d = call.settings, call.deviations
     now = model.now_ms()
     code = new_code()
     session = {
@@ -139,7 +147,7 @@ async def create(call: Call) -> Reply:
     }
     while not call.store.add(f"psso:ses:{code}", session, None if d.codes_never_expire else s.code_ttl_s):
         code = new_code()
-    return _session_reply(call, session, code, "resume")
+    return code, session
 
 
 def load(call: Call, code: str, *, allow_expired_authenticated: bool = False) -> dict[str, Any]:
@@ -170,7 +178,7 @@ async def resume(call: Call) -> Reply:
     if mvpd and not call.deviations.sessions_ignore_existing_profile:
         key = model.profile_key(call.deviations, session["sp"], session["client_id"], session["device"], mvpd)
         if model.live(call.store.get(key)):
-            return _authorize(call, mvpd, "authenticated", code.upper())
+            return authorize_reply(call, mvpd, "authenticated", code.upper())
     return _session_reply(call, session, code.upper(), "retry")
 
 

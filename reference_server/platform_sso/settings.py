@@ -25,6 +25,18 @@ class Mvpd:
     active: bool = True  # integration enabled; inactive ones answer invalid_integration
     logout: bool = True  # has an MVPD logout endpoint (logout -> logout/interactive, else complete/none)
     denied_resources: tuple[str, ...] = ()  # the MVPD denies (pre)authorization for these
+    # Partner (Apple) single sign-on; None = not configured (Configuration omits the member).
+    platform_mapping_id: str | None = None  # the MVPD's id at the partner (PFS frameworkProviderInfo.id)
+    enable_platform_services: bool | None = None
+    display_in_platform_picker: bool | None = None
+    boarding_status: str | None = None  # "SUPPORTED" | "PICKER" | None
+    saml_issuer: str = ""  # the Issuer of the MVPD's SAML responses (its IdP entity id)
+    saml_certificates: tuple[str, ...] = ()  # PEM certificates pinned for the MVPD's SAML signatures
+
+    @property
+    def partner_sso_enabled(self) -> bool:
+        """Platform services enabled and the MVPD fully boarded with the partner."""
+        return bool(self.enable_platform_services) and self.boarding_status == "SUPPORTED"
 
 
 @dataclass(frozen=True)
@@ -71,11 +83,18 @@ class Settings:
     logout_requires_redirect_url: bool = True  # [P]; [O] makes it optional (§8 #8)
     dcr_token_query_params: bool = True  # [OD] puts the token parameters in the query (§8 #9)
     preauthorize: bool = True
+    # Partner (Apple) single sign-on (docs/partner_sso.md); unused while no MVPD has a platformMappingId.
+    partners: tuple[str, ...] = ("Apple",)
+    saml_sp_entity_id: str = "https://saml.sp.auth.adobe.com"  # Issuer of requests, Audience of responses
+    saml_request_ttl_s: float = 300.0
+    saml_clock_skew_s: float = 5.0
+    partner_profile_status: int = 201  # [P]; [O] says 200 (§8 #5)
+    attributes_names: tuple[str, ...] = ("uid", "NameID", "uniqueId")
 
     @classmethod
-    def from_profile(cls, profile: dict[str, Any]) -> Settings:
-        section = profile.get(CONTRACT, {})
-        server = dict(profile.get("reference_server", {}).get(CONTRACT, {}))
+    def from_profile(cls, profile: dict[str, Any], contract: str = CONTRACT) -> Settings:
+        section = profile.get(contract, {})
+        server = dict(profile.get("reference_server", {}).get(contract, {}))
         features = section.get("features", {})
         forms = features.get("subject_token", ["jws", "jwe"])
         values: dict[str, Any] = {
@@ -119,6 +138,13 @@ class Settings:
 
     def active_mvpds(self) -> list[Mvpd]:
         return [m for m in self.mvpds if m.active]
+
+    def mvpd_for_platform_id(self, platform_id: str) -> Mvpd | None:
+        """The MVPD with an active integration the partner knows as ``platform_id``."""
+        for m in self.active_mvpds():
+            if m.platform_mapping_id is not None and m.platform_mapping_id == platform_id:
+                return m
+        return None
 
 
 @dataclass(frozen=True)
@@ -195,6 +221,33 @@ class Deviations:
     logout_keeps_sso: bool = False
     single_logout_keeps_origin: bool = False
     sso_own_ttl: bool = False
+    # Partner (Apple) SSO: Sessions Partner
+    sessions_partner_any_partner: bool = False  # an unsupported {partner} is served like Apple
+    profiles_partner_any_partner: bool = False
+    # PFS failure reasons (pfs.Pfs.reason) Sessions Partner answers with a 400 instead of pfs_fallback
+    partner_sessions_error_for: tuple[str, ...] = ()
+    partner_sessions_ignore_platform_services: bool = False  # no configuration_fallback
+    partner_sessions_reject_missing_parameters: bool = False  # missing redirectUrl -> 400, not resume
+    partner_sessions_ignore_existing_profile: bool = False  # a live profile still gets partner_profile
+    # Partner (Apple) SSO: Profiles Partner and its SAML response
+    pfs_provider_mismatch_ignored: bool = False  # a PFS for another MVPD than the SAML request's
+    accept_unsigned_saml_assertion: bool = False  # an assertion without any signature is accepted
+    skip_saml_digest_check: bool = False  # a signed assertion altered after signing is accepted
+    trust_keyinfo_certificate: bool = False  # verifies with the certificate the response carries
+    read_first_assertion: bool = False  # several assertions: one signature verified, the first read
+    skip_saml_issuer_check: bool = False
+    skip_saml_audience_check: bool = False
+    skip_saml_validity_check: bool = False
+    skip_saml_in_response_to_check: bool = False  # an InResponseTo never issued is accepted
+    saml_request_reusable: bool = False  # a SAML request can be answered more than once (replay)
+    saml_request_not_bound_to_client: bool = False  # another application/device may answer it
+    # Partner (Apple) SSO: appleSSO profiles
+    apple_profile_without_pfs: bool = False  # Profiles lists appleSSO profiles without a valid PFS
+    apple_profile_shared_across_devices: bool = False
+    apple_profile_shared_across_clients: bool = False
+    profiles_error_before_first_profile: bool = False  # 404 to an app and device that never signed in
+    decisions_ignore_pfs: bool = False  # decisions use appleSSO profiles without a valid PFS
+    logout_keeps_apple_profile: bool = False
 
 
 def _mvpd(raw: dict[str, Any]) -> Mvpd:
@@ -205,6 +258,12 @@ def _mvpd(raw: dict[str, Any]) -> Mvpd:
         active=bool(raw.get("active", True)),
         logout=bool(raw.get("logout", True)),
         denied_resources=tuple(raw.get("denied_resources", ())),
+        platform_mapping_id=raw.get("platform_mapping_id"),
+        enable_platform_services=raw.get("enable_platform_services"),
+        display_in_platform_picker=raw.get("display_in_platform_picker"),
+        boarding_status=raw.get("boarding_status"),
+        saml_issuer=raw.get("saml_issuer", ""),
+        saml_certificates=tuple(_pem(p) for p in raw.get("saml_certificate_files", ())),
     )
 
 

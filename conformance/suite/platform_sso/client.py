@@ -37,6 +37,17 @@ from conformance.suite.platform_sso.pages import FormParser, selector_name
 from conformance.suite.platform_sso.readers import ms, profiles_of
 
 CONTRACT = "platform_sso"
+# The requirement each flow step blocks by when the vendor refuses it, per contract that reuses Psso.
+BLOCKING: dict[str, dict[str, str]] = {
+    "platform_sso": {
+        "register": "PSSO-DCR-001",
+        "token": "PSSO-DCR-006",
+        "session": "PSSO-SES-001",
+        "login_page": "PSSO-AUTHN-001",
+        "login": "PSSO-AUTHN-003",
+    },
+}
+PFS_HEADER = "AP-Partner-Framework-Status"
 COMPLETION_TIMEOUT_S = 4.0  # how long a flow polls profiles/code for the user agent to complete
 LONG_WAIT_S = 120.0  # longer expiry waits only with --include-slow
 DEVICE_INFO = {
@@ -67,6 +78,7 @@ class App:
         self.client_id, self.client_secret, self.token = client_id, client_secret, token
         self.device = device_id()
         self.subject: str | None = None
+        self.pfs: str | None = None  # AP-Partner-Framework-Status sent on every call when set
 
     def url(self, path: str) -> str:
         return f"{self.psso.api}/{self.psso.sp}{path}"
@@ -80,6 +92,8 @@ class App:
         }
         if self.subject:
             h["Adobe-Subject-Token"] = self.subject
+        if self.pfs is not None:
+            h[PFS_HEADER] = self.pfs
         h.update(override)
         return {k: v for k, v in h.items() if v is not None}
 
@@ -114,20 +128,31 @@ class App:
 class Psso:
     """The vendor's platform_sso endpoints as the profile describes them, and the calls the suite makes."""
 
-    def __init__(self, profile: Profile, http: Http, redactor: Redactor) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        http: Http,
+        redactor: Redactor,
+        contract: str = CONTRACT,
+        blocking: dict[str, str] | None = None,
+    ) -> None:
+        """``contract`` names the profile section read (another contract on the same REST API v2
+        reuses the client); ``blocking`` the requirement ids its flows block by (BLOCKING[contract])."""
         self.profile, self.http, self.redactor = profile, http, redactor
-        s = profile.section(CONTRACT)
+        self.contract = contract
+        self.blocking = {**BLOCKING.get(contract, {}), **(blocking or {})}
+        s = profile.section(contract)
         self.section = s
         self.features: dict[str, Any] = s.get("features", {})
-        self.api = profile.url(CONTRACT, "api_base_url").rstrip("/")
+        self.api = profile.url(contract, "api_base_url").rstrip("/")
         self.api_path = urlsplit(self.api).path.rstrip("/")
-        self.dcr = profile.url(CONTRACT, "dcr_base_url").rstrip("/")
+        self.dcr = profile.url(contract, "dcr_base_url").rstrip("/")
         self.sp: str = s["service_provider"]
         self.mvpd: str = s["mvpd"]
         self.domain_name: str = s.get("domain_name", "")
-        self.redirect_url = profile.url(CONTRACT, "redirect_url")
+        self.redirect_url = profile.url(contract, "redirect_url")
         self.logout_redirect_url = (
-            profile.url(CONTRACT, "logout_redirect_url")
+            profile.url(contract, "logout_redirect_url")
             if s.get("logout_redirect_url")
             else self.redirect_url
         )
@@ -139,7 +164,7 @@ class Psso:
 
     def need(self, key: str) -> Any:
         if not self.section.get(key):
-            raise Blocked(f"the profile has no {key} in [{CONTRACT}]")
+            raise Blocked(f"the profile has no {key} in [{self.contract}]")
         return self.section[key]
 
     def account(self, role: str, mvpd: str | None = None) -> dict[str, Any]:
@@ -183,7 +208,8 @@ class Psso:
         body = body_of(resp)
         if resp.status_code not in (200, 201) or not body.get("client_id") or not body.get("client_secret"):
             raise Blocked(
-                f"registration of the {role} application failed (HTTP {resp.status_code})", by="PSSO-DCR-001"
+                f"registration of the {role} application failed (HTTP {resp.status_code})",
+                by=self.blocking.get("register"),
             )
         self.redactor.remember(str(body["client_secret"]))
         return str(body["client_id"]), str(body["client_secret"])
@@ -197,7 +223,8 @@ class Psso:
         body = body_of(resp)
         if resp.status_code not in (200, 201) or not isinstance(body.get("access_token"), str):
             raise Blocked(
-                f"no access token for the {role} application (HTTP {resp.status_code})", by="PSSO-DCR-006"
+                f"no access token for the {role} application (HTTP {resp.status_code})",
+                by=self.blocking.get("token"),
             )
         self.redactor.remember(body["access_token"])
         return App(self, role, cid, secret, body["access_token"])
@@ -256,7 +283,7 @@ class Psso:
             raise Blocked(
                 f"POST /sessions did not start an authentication (HTTP {resp.status_code}, "
                 f"actionName {body.get('actionName')!r})",
-                by="PSSO-SES-001",
+                by=self.blocking.get("session"),
             )
         self.redactor.remember(str(body["code"]))
         life = self.lifetime_s("code_lifetime_s", body)
@@ -277,7 +304,8 @@ class Psso:
         parser.feed(resp.text)
         if resp.status_code != 200 or parser.action is None:
             raise Blocked(
-                f"no MVPD login form reached (HTTP {resp.status_code} at the end)", by="PSSO-AUTHN-001"
+                f"no MVPD login form reached (HTTP {resp.status_code} at the end)",
+                by=self.blocking.get("login_page"),
             )
         for value in parser.fields.values():
             if value:
@@ -360,7 +388,8 @@ class Psso:
             if deadline is not None:  # no profile is the vendor's fault only if the code was still valid
                 deadline.require_valid(f"the MVPD login ({mode})", logged_in)
             raise Blocked(
-                "the MVPD login did not produce a profile (profiles/code stayed empty)", by="PSSO-AUTHN-003"
+                "the MVPD login did not produce a profile (profiles/code stayed empty)",
+                by=self.blocking.get("login"),
             )
         self.logins[str(session["code"])] = (started, now(), profile)
         return session
@@ -386,7 +415,7 @@ class Psso:
                 raise Blocked(f"the MVPD login hook failed (HTTP {resp.status_code})")
             return
         if not cfg.get("hook_command"):
-            raise Blocked("features.mvpd_login is 'hook' but [platform_sso.mvpd_login] names no hook")
+            raise Blocked(f"features.mvpd_login is 'hook' but [{self.contract}.mvpd_login] names no hook")
         env = {"PSSO_HOOK_PASSWORD": acct["password"]}
         hooks.command(cfg["hook_command"], values, env, self.redactor, "the MVPD login hook", (0,))
 

@@ -2,10 +2,11 @@
 
 The TVE Dashboard hands out software statements (a JWS over the application's claims) and the
 platform identity service hands out ``Adobe-Subject-Token`` values (JWS or JWE over the platform
-user's claims). Each function takes the profile's ``[platform_sso]`` section as a dict and claim
-overrides, so that the suite and the project's own tests of the reference server mint the same
-tokens. Relative key files resolve against ``profile_dir``: the reference profile's folder unless
-the caller names its own profile's.
+user's claims). Each function takes the contract's profile section as a dict (``[platform_sso]``,
+or ``[partner_sso]``, whose applications register the same way) and claim overrides, so that the
+suite and the project's own tests of the reference server mint the same tokens. Relative key
+files resolve against ``profile_dir``: the reference profile's folder unless the caller names its
+own profile's.
 
 The suite also plays a forger: ``forged_subject_token`` signs with RS256 or ES256 keys made for this
 run, which no vendor can trust, so a vendor that honours them is caught whatever algorithm it allows.
@@ -53,7 +54,7 @@ def software_statement(
     """What the TVE Dashboard would hand out for the application with ``role``.
 
     A profile may give the statement itself (a vendor's dashboard issued it); otherwise the suite
-    signs one with ``[platform_sso.software_statement]`` signing_key_file.
+    signs one with the section's ``software_statement`` signing_key_file.
     """
     app = {a["role"]: a for a in section.get("applications", [])}.get(role)
     if app is None:

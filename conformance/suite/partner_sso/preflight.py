@@ -1,0 +1,112 @@
+"""Pre-flight of `partner_sso`: would this profile let the suite test the vendor?
+
+In the profile alone: the SAML set-up the suite plays the MVPD with (``features.saml = "sign"``:
+the key signs a response that verifies with the certificate the vendor is told to pin; ``hook``:
+a ``response_command`` is named). Live: the "first" application registers (the vendor trusts the
+suite's software statements) and gets an access token, and the configuration of service_provider
+answers; whether it maps the MVPD to a platformMappingId is a note (PTR-CFG-001 judges it).
+Nothing is sent to Sessions Partner or Profiles Partner: those are the run's to judge.
+"""
+
+from __future__ import annotations
+
+from conformance.bodies import body_of
+from conformance.checks import Blocked
+from conformance.probe import Findings, Probe, describe, wrong_place
+from conformance.profile import Profile
+from conformance.suite.partner_sso import saml
+from conformance.suite.partner_sso.client import CONTRACT, Partner, mvpds_of
+from conformance.suite.platform_sso.client import App
+
+
+def static(profile: Profile) -> list[str]:
+    s = profile.section(CONTRACT)
+    cfg = s.get("saml", {}) if isinstance(s.get("saml"), dict) else {}
+    mode = str(s.get("features", {}).get("saml", "sign"))
+    key = f"{CONTRACT}.saml"
+    if mode == "hook":
+        return (
+            [] if cfg.get("response_command") else [f"{key}: features.saml is 'hook' but no response_command"]
+        )
+    if mode != "sign":
+        return [f"{CONTRACT}.features.saml: {mode!r} is neither sign nor hook"]
+    if not cfg.get("idp_entity_id"):
+        return [f"{key}: no idp_entity_id (the Issuer of the responses the suite signs)"]
+    try:
+        keys = saml.trusted(cfg, profile.path.parent)
+        answer = saml.Answer(in_response_to=saml.new_id(), idp=cfg["idp_entity_id"], name_id="preflight")
+        saml.verify(saml.signed_response(answer, keys), keys.cert_pem)
+    except Blocked as exc:
+        return [f"{key}: {exc}"]
+    except Exception as exc:  # noqa: BLE001 - any failure of the profile's key pair is one finding
+        return [
+            f"{key}: a response signed with signing_key_file does not verify with certificate_file "
+            f"({type(exc).__name__}): are they a pair?"
+        ]
+    return []
+
+
+def check(profile: Profile, probe: Probe, out: Findings) -> None:
+    partner = Partner(profile, probe.http, probe.redactor)
+    app = _app(partner, probe, out)
+    if app is None:
+        return
+    key = f"{CONTRACT}.service_provider"
+    resp = probe.send(out, key, lambda: app.get("/configuration"))
+    if resp is None:
+        return
+    if where := wrong_place(resp):
+        out.problem(f"{CONTRACT}.api_base_url", f"GET .../configuration {where}")
+        return
+    if resp.status_code != 200 or not body_of(resp):
+        out.problem(key, f"GET .../configuration answers {describe(resp)}; expected 200 with JSON")
+        return
+    out.ok(key, "the configuration answers")
+    mapped = {m.get("id"): m.get("platformMappingId") for m in mvpds_of(resp)}
+    if not partner.section.get("platform_mapping_id") and not isinstance(mapped.get(partner.mvpd), str):
+        out.note(
+            f"{CONTRACT}.mvpd",
+            f"the configuration gives {partner.mvpd} no platformMappingId: the partner tests will be "
+            "blocked by PTR-CFG-001 (platform_mapping_id in the profile overrides it)",
+        )
+
+
+def _app(partner: Partner, probe: Probe, out: Findings) -> App | None:
+    """The "first" application registered and holding an access token, else None (problem recorded)."""
+    key = f"{CONTRACT}.software_statement"
+    try:
+        statement = partner.software_statement("first")
+    except Blocked as exc:
+        out.problem(key, str(exc))
+        return None
+    except (OSError, ValueError, TypeError) as exc:  # an unreadable or malformed signing key
+        out.problem(key, f"cannot sign a software statement ({type(exc).__name__})")
+        return None
+    resp = probe.send(out, f"{CONTRACT}.dcr_base_url", lambda: partner.register(statement))
+    if resp is None:
+        return None
+    if where := wrong_place(resp):
+        out.problem(f"{CONTRACT}.dcr_base_url", f"POST .../client/register {where}")
+        return None
+    body = body_of(resp)
+    if resp.status_code not in (200, 201) or not body.get("client_id") or not body.get("client_secret"):
+        out.problem(
+            key,
+            f"the first application's registration is refused ({describe(resp)}): is the statement trusted?",
+        )
+        return None
+    out.ok(key, "the first application registers")
+    cid, secret = str(body["client_id"]), str(body["client_secret"])
+    probe.redactor.remember(secret)
+    form = [("client_id", cid), ("client_secret", secret), ("grant_type", "client_credentials")]
+    resp = probe.send(out, f"{CONTRACT}.dcr_base_url", lambda: partner.token_request(form))
+    if resp is None:
+        return None
+    token = body_of(resp).get("access_token")
+    if resp.status_code not in (200, 201) or not isinstance(token, str):
+        out.problem(
+            f"{CONTRACT}.dcr_base_url", f"POST .../client/token gives no access token ({describe(resp)})"
+        )
+        return None
+    probe.redactor.remember(token)
+    return App(partner, "first", cid, secret, token)
