@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conformance.bodies import body_of
-from conformance.suite.platform_sso.checks import eec_error, unauthorized
+from conformance.suite.platform_sso.checks import eec_error, matches_schema, unauthorized
 from conformance.suite.platform_sso.client import DEVICE_INFO, b64
 from conformance.suite.platform_sso.readers import code_of
 
@@ -142,6 +142,8 @@ def test_malformed_device_identifier(psso, app, check, method, path):
 def test_configuration_without_device_headers(psso, app, check):
     resp = app.get("/configuration", h={"AP-Device-Identifier": None, "X-Device-Info": None})
     check.status("PSSO-HDR-003", resp, 200)
+    # A 200 counts only when it is a Configuration: an HTML page answering everything is not one.
+    matches_schema(check, "PSSO-HDR-003", "Configuration", body_of(resp))
 
 
 @req("PSSO-HDR-004")
@@ -157,15 +159,27 @@ def test_malformed_device_info(psso, app, check, value):
 
 @req("PSSO-HDR-005")
 def test_without_device_info(psso, app, check):
-    check.status("PSSO-HDR-005", app.session(h={"X-Device-Info": None}), 200)
-    check.status("PSSO-HDR-005", app.profiles(h={"X-Device-Info": None}), 200)
+    _answers(check, "PSSO-HDR-005", app.session(h={"X-Device-Info": None}), "actionName")
+    _answers(check, "PSSO-HDR-005", app.profiles(h={"X-Device-Info": None}), "profiles")
 
 
 @req("PSSO-HDR-006")
 def test_device_info_with_type_key(psso, app, check):
     info = {k: v for k, v in DEVICE_INFO.items() if k != "primaryHardwareType"}
     info.update(type="TV", model="AppleTV", osName="tvOS")
-    check.status("PSSO-HDR-006", app.session(h={"X-Device-Info": b64(json.dumps(info))}), 200)
+    _answers(check, "PSSO-HDR-006", app.session(h={"X-Device-Info": b64(json.dumps(info))}), "actionName")
+
+
+def _answers(check, req: str, resp, member: str) -> None:
+    """200 with the API's JSON answer (``member`` present): a 200 HTML page is no answer."""
+    check.status(req, resp, 200)
+    body = body_of(resp)
+    check.that(
+        req,
+        member in body,
+        f"HTTP {resp.status_code} without {member!r} in a JSON body",
+        passed=f"HTTP 200 with {member}",
+    )
 
 
 @req("PSSO-CFG-001", "PSSO-CFG-002")

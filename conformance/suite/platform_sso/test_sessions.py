@@ -100,8 +100,16 @@ def test_resume_with_missing_parameters(psso, app, check):
     resp = app.post("/sessions", data={"mvpd": psso.mvpd})
     body = body_of(resp)
     code = str(body.get("code") or "")
-    if resp.status_code != 200 or not code:
-        raise Blocked(f"POST /sessions with mvpd only gave no resumable session (HTTP {resp.status_code})")
+    # A session to resume is what SES-003 asks for: its absence is that MUST's FAIL, and the other
+    # requirements here are BLOCKED by it (not ERROR, as a precondition of ours would make them).
+    check.status("PSSO-SES-003", resp, 200, fatal=True)
+    check.that(
+        "PSSO-SES-003",
+        bool(code),
+        "POST /sessions with mvpd only gave no session code to resume",
+        passed="a session code to resume",
+        fatal=True,
+    )
     psso.redactor.remember(code)
     check.that(
         "PSSO-SES-003",
