@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from reference_server.reply import Reply
+from reference_server.variants import LATE, Variants
 
 JSON_CHARSET = "application/json; charset=utf-8"
 EXTENDED_NO_STORE = "no-cache, no-store, max-age=0, must-revalidate"
@@ -139,3 +140,21 @@ def resign(
         head["kid"] = kid
     # PyJWT adds typ/alg itself; sort_headers=False keeps the remaining order.
     return jwt.encode(payload, key, algorithm=alg, headers=head or None)
+
+
+def add_json_wire(variants: Variants, charset_source: str) -> None:
+    """The two JSON wire variants every contract has: a charset parameter (``charset_source`` names
+    the contract's own authority for it) and another layout of the same members."""
+    variants.add(
+        "json_charset",
+        charset_source,
+        "every JSON response is typed application/json; charset=utf-8",
+        every=json_charset,
+    )
+    variants.add(
+        "json_layout",
+        "RFC 8259 §2 (insignificant whitespace), §4 (member order is not significant)",
+        "every JSON response is indented, with its members in reverse order",
+        every=json_layout,
+        order=LATE,
+    )

@@ -6,13 +6,12 @@ from typing import Any
 
 from reference_server.device_signon import ENDPOINTS as DSO
 from reference_server.faults.transforms import drop_members, edit_body, on_success, set_status, when_status
-from reference_server.variants import LATE, Variants
+from reference_server.variants import Variants
 from reference_server.variants.common import (
+    add_json_wire,
     error_uri,
     extended_no_store,
     extra_members,
-    json_charset,
-    json_layout,
     token_type,
 )
 
@@ -57,19 +56,7 @@ V.add(
     "every JSON response (DSRA, IAS, RFC 8628, metadata, JWKS, errors) carries unknown members",
     every=extra_members,
 )
-V.add(
-    "json_charset",
-    "RFC 6749 §5.1 example: Content-Type: application/json;charset=UTF-8",
-    "every JSON response is typed application/json; charset=utf-8",
-    every=json_charset,
-)
-V.add(
-    "json_layout",
-    "RFC 8259 §2 (insignificant whitespace), §4 (member order is not significant)",
-    "every JSON response is indented, with its members in reverse order",
-    every=json_layout,
-    order=LATE,
-)
+add_json_wire(V, "RFC 6749 §5.1 example: Content-Type: application/json;charset=UTF-8")
 V.add(
     "extended_no_store",
     "RFC 6749 §5.1: Cache-Control: no-store is required, other directives may join it (RFC 9111 §5.2)",

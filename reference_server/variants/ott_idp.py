@@ -16,14 +16,13 @@ from reference_server.faults.transforms import (
 )
 from reference_server.ott_idp import ENDPOINTS as OTT
 from reference_server.reply import Reply
-from reference_server.variants import LATE, Variants
+from reference_server.variants import Variants
 from reference_server.variants.common import (
+    add_json_wire,
     ec_public_jwk,
     error_uri,
     extended_no_store,
     extra_members,
-    json_charset,
-    json_layout,
     no_body,
     resign,
     token_type,
@@ -184,19 +183,7 @@ V.add(
     "every JSON response (tokens, errors, sign-up, discovery, JWKS) carries unknown members",
     every=extra_members,
 )
-V.add(
-    "json_charset",
-    "RFC 6749 §5.1 example: Content-Type: application/json;charset=UTF-8",
-    "every JSON response is typed application/json; charset=utf-8",
-    every=json_charset,
-)
-V.add(
-    "json_layout",
-    "RFC 8259 §2 (insignificant whitespace), §4 (member order is not significant)",
-    "every JSON response is indented, with its members in reverse order",
-    every=json_layout,
-    order=LATE,
-)
+add_json_wire(V, "RFC 6749 §5.1 example: Content-Type: application/json;charset=UTF-8")
 V.add(
     "error_uri",
     "RFC 6749 §5.2: error_uri is OPTIONAL",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from reference_server.faults.transforms import set_status, when_status
 from reference_server.partner_sso import CONTRACT
 from reference_server.partner_sso import ENDPOINTS as E
-from reference_server.variants import LATE, Variants
-from reference_server.variants.common import json_charset, json_layout
+from reference_server.variants import Variants
+from reference_server.variants.common import add_json_wire
 from reference_server.variants.platform_sso import _eec_minimal, _missing_profile_top_level
 
 V = Variants(CONTRACT)
@@ -29,16 +29,4 @@ V.add(
     "EEC errors (top-level and item-level) carry only status, code, message and action",
     every=_eec_minimal,
 )
-V.add(
-    "json_charset",
-    "RFC 8259 §11: application/json with a charset parameter",
-    "every JSON response is typed application/json; charset=utf-8",
-    every=json_charset,
-)
-V.add(
-    "json_layout",
-    "RFC 8259 §2 (insignificant whitespace), §4 (member order is not significant)",
-    "every JSON response is indented, with its members in reverse order",
-    every=json_layout,
-    order=LATE,
-)
+add_json_wire(V, "RFC 8259 §11: application/json with a charset parameter")

@@ -11,8 +11,8 @@ from reference_server.platform_sso.context import token_key
 from reference_server.platform_sso.errors import error_object
 from reference_server.platform_sso.settings import CONTRACT
 from reference_server.reply import Reply
-from reference_server.variants import LATE, Variants
-from reference_server.variants.common import extra_members, json_charset, json_layout, no_body, token_type
+from reference_server.variants import Variants
+from reference_server.variants.common import add_json_wire, extra_members, no_body, token_type
 
 V = Variants(CONTRACT)
 DECISIONS = (E.decisions_authorize, E.decisions_preauthorize)
@@ -154,16 +154,4 @@ V.add(
     "every JSON response carries unknown top-level members",
     every=extra_members,
 )
-V.add(
-    "json_charset",
-    "RFC 8259 §11 / RFC 6749 §5.1 example: application/json with a charset parameter",
-    "every JSON response is typed application/json; charset=utf-8",
-    every=json_charset,
-)
-V.add(
-    "json_layout",
-    "RFC 8259 §2 (insignificant whitespace), §4 (member order is not significant)",
-    "every JSON response is indented, with its members in reverse order",
-    every=json_layout,
-    order=LATE,
-)
+add_json_wire(V, "RFC 8259 §11 / RFC 6749 §5.1 example: application/json with a charset parameter")

@@ -16,7 +16,7 @@ from conformance.probe import Findings, Probe, describe, wrong_place
 from conformance.profile import Profile
 from conformance.suite.partner_sso import saml
 from conformance.suite.partner_sso.client import CONTRACT, Partner, mvpds_of
-from conformance.suite.platform_sso.client import App
+from conformance.suite.platform_sso.preflight import registered_app
 
 
 def static(profile: Profile) -> list[str]:
@@ -48,7 +48,7 @@ def static(profile: Profile) -> list[str]:
 
 def check(profile: Profile, probe: Probe, out: Findings) -> None:
     partner = Partner(profile, probe.http, probe.redactor)
-    app = _app(partner, probe, out)
+    app = registered_app(partner, probe, out)
     if app is None:
         return
     key = f"{CONTRACT}.service_provider"
@@ -69,44 +69,3 @@ def check(profile: Profile, probe: Probe, out: Findings) -> None:
             f"the configuration gives {partner.mvpd} no platformMappingId: the partner tests will be "
             "blocked by PTR-CFG-001 (platform_mapping_id in the profile overrides it)",
         )
-
-
-def _app(partner: Partner, probe: Probe, out: Findings) -> App | None:
-    """The "first" application registered and holding an access token, else None (problem recorded)."""
-    key = f"{CONTRACT}.software_statement"
-    try:
-        statement = partner.software_statement("first")
-    except Blocked as exc:
-        out.problem(key, str(exc))
-        return None
-    except (OSError, ValueError, TypeError) as exc:  # an unreadable or malformed signing key
-        out.problem(key, f"cannot sign a software statement ({type(exc).__name__})")
-        return None
-    resp = probe.send(out, f"{CONTRACT}.dcr_base_url", lambda: partner.register(statement))
-    if resp is None:
-        return None
-    if where := wrong_place(resp):
-        out.problem(f"{CONTRACT}.dcr_base_url", f"POST .../client/register {where}")
-        return None
-    body = body_of(resp)
-    if resp.status_code not in (200, 201) or not body.get("client_id") or not body.get("client_secret"):
-        out.problem(
-            key,
-            f"the first application's registration is refused ({describe(resp)}): is the statement trusted?",
-        )
-        return None
-    out.ok(key, "the first application registers")
-    cid, secret = str(body["client_id"]), str(body["client_secret"])
-    probe.redactor.remember(secret)
-    form = [("client_id", cid), ("client_secret", secret), ("grant_type", "client_credentials")]
-    resp = probe.send(out, f"{CONTRACT}.dcr_base_url", lambda: partner.token_request(form))
-    if resp is None:
-        return None
-    token = body_of(resp).get("access_token")
-    if resp.status_code not in (200, 201) or not isinstance(token, str):
-        out.problem(
-            f"{CONTRACT}.dcr_base_url", f"POST .../client/token gives no access token ({describe(resp)})"
-        )
-        return None
-    probe.redactor.remember(token)
-    return App(partner, "first", cid, secret, token)

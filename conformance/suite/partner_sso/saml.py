@@ -214,7 +214,7 @@ class Answer:
 
 
 def assertion(a: Answer, assertion_id: str | None = None) -> etree._Element:
-    """An unsigned ``saml:Assertion`` saying ``a``, with a Signature placeholder after its Issuer."""
+    """An unsigned ``saml:Assertion`` saying ``a`` (``sign`` places its Signature after the Issuer)."""
     nb, noa = a.window()
     now = instant(utcnow())
     el = etree.Element(q(SAML, "Assertion"), nsmap={"saml": SAML})

@@ -12,7 +12,8 @@ import pytest
 from conformance.bodies import body_of
 from conformance.suite.partner_sso import checks, saml
 from conformance.suite.partner_sso.client import mvpds_of, profiles_map
-from conformance.suite.platform_sso.readers import decisions_of, item_error_code, path_of
+from conformance.suite.platform_sso.checks import decisions_refused
+from conformance.suite.platform_sso.readers import decisions_of, path_of
 
 req = pytest.mark.requirement
 SOURCES = ("mvpd", "degradation", "temppass", "dummy")
@@ -332,25 +333,7 @@ def test_authorize_without_pfs(partner, signed_in, check):
     app, _ = signed_in
     app.pfs = None
     resp = app.authorize([partner.need("resource")])
-    items = decisions_of(resp)
-    top = body_of(resp)
-    top_level = resp.status_code == 403 and top.get("code") == "authenticated_profile_missing"
-    per_item = (
-        resp.status_code == 200
-        and items
-        and all(
-            item_error_code(d) == "authenticated_profile_missing" and d.get("authorized") is not True
-            for d in items
-        )
-    )
-    check.that(
-        "PTR-DEC-003",
-        top_level or per_item,
-        f"HTTP {resp.status_code} code {top.get('code')!r} decisions "
-        f"{[(d.get('authorized'), item_error_code(d)) for d in items]}: "
-        "expected authenticated_profile_missing",
-        passed="authenticated_profile_missing" + (" (top-level 403)" if top_level else " (item-level)"),
-    )
+    decisions_refused(check, "PTR-DEC-003", resp, "authenticated_profile_missing")
 
 
 @req("PTR-LOG-001", "PTR-LOG-002")

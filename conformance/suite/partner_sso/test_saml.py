@@ -33,6 +33,26 @@ def _refused(partner, app, check, rid: str, value: str, what: str) -> None:
     checks.no_apple_profile(check, rid, partner, app, what)
 
 
+def _accepted_then_signed_out(partner, app, value: str) -> None:
+    """Profiles Partner accepts the genuine ``value`` and logout removes the profile: the ground a
+    replay or a second answer is judged on. Else the test is BLOCKED by the requirement that failed."""
+    first = partner.profiles_partner(app, value)
+    if first.status_code not in (200, 201) or partner.mvpd not in profiles_map(first):
+        raise Blocked(f"the genuine response was not accepted (HTTP {first.status_code})", by="PTR-PP-001")
+    logout = app.logout()
+    if partner.apple_profile(app) is not None:
+        raise Blocked(f"the profile survived logout (HTTP {logout.status_code})", by="PTR-LOG-002")
+
+
+def _refused_when_signed(partner, app, check, rid: str, what: str, **answer: Any) -> None:
+    """A response answering a live request, signed with the MVPD's trusted key, but whose assertion
+    differs from a valid one by ``answer`` (validity, audience, issuer): refused."""
+    partner.need_signing(what)
+    request = _live(partner, app)
+    value = partner.made(partner.signed(partner.answer(request.id, **answer)))
+    _refused(partner, app, check, rid, value, what)
+
+
 def _signed_assertion(value: str) -> Any:
     root = saml.parse_response(value)
     found = [a for a in saml.assertions_of(root) if a.find(saml.q(saml.DS, "Signature")) is not None]
@@ -87,72 +107,42 @@ def _with_id(request: saml.SamlRequest, new: str) -> str:
 
 @req("PTR-SAML-005")
 def test_replayed_response(partner, app, check):
-    request = _live(partner, app)
-    value = partner.respond(request)
-    first = partner.profiles_partner(app, value)
-    if first.status_code not in (200, 201) or partner.mvpd not in profiles_map(first):
-        raise Blocked(f"the genuine response was not accepted (HTTP {first.status_code})", by="PTR-PP-001")
-    logout = app.logout()
-    if partner.apple_profile(app) is not None:
-        raise Blocked(f"the profile survived logout (HTTP {logout.status_code})", by="PTR-LOG-002")
+    value = partner.respond(_live(partner, app))
+    _accepted_then_signed_out(partner, app, value)
     _refused(partner, app, check, "PTR-SAML-005", value, "the same response sent again")
 
 
 @req("PTR-PP-006")
 def test_second_answer_to_one_request(partner, app, check):
     request = _live(partner, app)
-    first = partner.profiles_partner(app, partner.respond(request))
-    if first.status_code not in (200, 201) or partner.mvpd not in profiles_map(first):
-        raise Blocked(f"the genuine response was not accepted (HTTP {first.status_code})", by="PTR-PP-001")
-    app.logout()
-    if partner.apple_profile(app) is not None:
-        raise Blocked("the profile survived logout", by="PTR-LOG-002")
+    _accepted_then_signed_out(partner, app, partner.respond(request))
     fresh = partner.respond(request)  # a new response (new IDs, new signature) to the same request
     _refused(partner, app, check, "PTR-PP-006", fresh, "a second response to an answered request")
 
 
 @req("PTR-SAML-006")
 def test_expired_assertion(partner, app, check):
-    partner.need_signing("an expired assertion")
-    request = _live(partner, app)
     now = saml.utcnow()
-    answer = partner.answer(
-        request.id,
-        not_before=now - dt.timedelta(minutes=20),
-        not_on_or_after=now - dt.timedelta(minutes=10),
-    )
-    value = partner.made(partner.signed(answer))
-    _refused(partner, app, check, "PTR-SAML-006", value, "an assertion past its NotOnOrAfter")
+    window = {"not_before": now - dt.timedelta(minutes=20), "not_on_or_after": now - dt.timedelta(minutes=10)}
+    _refused_when_signed(partner, app, check, "PTR-SAML-006", "an assertion past its NotOnOrAfter", **window)
 
 
 @req("PTR-SAML-007")
 def test_wrong_audience(partner, app, check):
-    partner.need_signing("an assertion for another audience")
-    request = _live(partner, app)
-    answer = partner.answer(request.id, audience="https://sp.other.example.test/saml")
-    value = partner.made(partner.signed(answer))
-    _refused(partner, app, check, "PTR-SAML-007", value, "an Audience other than the SP")
+    other = "https://sp.other.example.test/saml"
+    _refused_when_signed(partner, app, check, "PTR-SAML-007", "an Audience other than the SP", audience=other)
 
 
 @req("PTR-SAML-008")
 def test_wrong_issuer(partner, app, check):
-    partner.need_signing("an assertion from another issuer")
-    request = _live(partner, app)
-    answer = partner.answer(request.id, idp="https://idp.other-mvpd.example.test")
-    value = partner.made(partner.signed(answer))
-    _refused(partner, app, check, "PTR-SAML-008", value, "an Issuer other than the MVPD's")
+    idp = "https://idp.other-mvpd.example.test"
+    _refused_when_signed(partner, app, check, "PTR-SAML-008", "an Issuer other than the MVPD's", idp=idp)
 
 
 @req("PTR-SAML-009")
 def test_signature_wrapping(partner, app, check):
-    older = _live(partner, app)
-    genuine = partner.respond(older)
-    first = partner.profiles_partner(app, genuine)
-    if first.status_code not in (200, 201) or partner.mvpd not in profiles_map(first):
-        raise Blocked(f"the genuine response was not accepted (HTTP {first.status_code})", by="PTR-PP-001")
-    app.logout()
-    if partner.apple_profile(app) is not None:
-        raise Blocked("the profile survived logout", by="PTR-LOG-002")
+    genuine = partner.respond(_live(partner, app))
+    _accepted_then_signed_out(partner, app, genuine)
     signed = _signed_assertion(genuine)
     if signed is None:
         raise Blocked("the genuine response has no signed assertion to wrap")

@@ -35,7 +35,7 @@ def static(profile: Profile) -> list[str]:
 
 def check(profile: Profile, probe: Probe, out: Findings) -> None:
     psso = Psso(profile, probe.http, probe.redactor)
-    app = _app(psso, probe, out)
+    app = registered_app(psso, probe, out)
     if app is None:
         return
     key = f"{CONTRACT}.service_provider"
@@ -55,9 +55,12 @@ def check(profile: Profile, probe: Probe, out: Findings) -> None:
     _sign_ins(psso, probe, out)
 
 
-def _app(psso: Psso, probe: Probe, out: Findings) -> App | None:
-    """The "first" application registered and holding an access token, else None (problem recorded)."""
-    key = f"{CONTRACT}.software_statement"
+def registered_app(psso: Psso, probe: Probe, out: Findings) -> App | None:
+    """The "first" application registered and holding an access token, else None (problem recorded).
+
+    Shared with partner_sso, whose DCR is the same: findings are keyed by ``psso.contract``."""
+    contract = psso.contract
+    key = f"{contract}.software_statement"
     try:
         statement = psso.software_statement("first")
     except Blocked as exc:
@@ -66,12 +69,12 @@ def _app(psso: Psso, probe: Probe, out: Findings) -> App | None:
     except (OSError, ValueError, TypeError) as exc:  # an unreadable or malformed signing key
         out.problem(key, f"cannot sign a software statement ({type(exc).__name__})")
         return None
-    resp = probe.send(out, f"{CONTRACT}.dcr_base_url", lambda: psso.register(statement))
+    resp = probe.send(out, f"{contract}.dcr_base_url", lambda: psso.register(statement))
     if resp is None:
         return None
     body = body_of(resp)
     if where := wrong_place(resp):
-        out.problem(f"{CONTRACT}.dcr_base_url", f"POST .../client/register {where}")
+        out.problem(f"{contract}.dcr_base_url", f"POST .../client/register {where}")
         return None
     if resp.status_code not in (200, 201) or not body.get("client_id") or not body.get("client_secret"):
         out.problem(
@@ -83,13 +86,13 @@ def _app(psso: Psso, probe: Probe, out: Findings) -> App | None:
     cid, secret = str(body["client_id"]), str(body["client_secret"])
     probe.redactor.remember(secret)
     form = [("client_id", cid), ("client_secret", secret), ("grant_type", "client_credentials")]
-    resp = probe.send(out, f"{CONTRACT}.dcr_base_url", lambda: psso.token_request(form))
+    resp = probe.send(out, f"{contract}.dcr_base_url", lambda: psso.token_request(form))
     if resp is None:
         return None
     token = body_of(resp).get("access_token")
     if resp.status_code not in (200, 201) or not isinstance(token, str):
         out.problem(
-            f"{CONTRACT}.dcr_base_url", f"POST .../client/token gives no access token ({describe(resp)})"
+            f"{contract}.dcr_base_url", f"POST .../client/token gives no access token ({describe(resp)})"
         )
         return None
     probe.redactor.remember(token)
@@ -103,7 +106,8 @@ def _sign_ins(psso: Psso, probe: Probe, out: Findings) -> None:
     for acct in distinct_accounts(psso.section.get("accounts", [])):
         key = f"{CONTRACT}.accounts[{acct['role']}]"
         try:
-            app = _app(psso, probe, Findings())  # a fresh device per sign-in, as the suite's flows use
+            # A fresh device per sign-in, as the suite's flows use.
+            app = registered_app(psso, probe, Findings())
             if app is None:
                 out.problem(key, "not checked: no second registration")
                 continue

@@ -13,12 +13,11 @@ import pytest
 from conformance.bodies import body_of
 from conformance.checks import Blocked
 from conformance.deadlines import now
-from conformance.suite.platform_sso.checks import eec_error, matches_schema
+from conformance.suite.platform_sso.checks import decisions_refused, eec_error, matches_schema
 from conformance.suite.platform_sso.client import device_id
 from conformance.suite.platform_sso.readers import (
     code_of,
     decisions_of,
-    item_error_code,
     ms,
     path_of,
     profiles_of,
@@ -404,49 +403,19 @@ def test_preauthorize(psso, signed_in, check):
 def test_preauthorize_too_many_resources(psso, app, check):
     limit = int(psso.section.get("max_preauthorize_resources", 5))
     resp = app.authorize([f"conformance-r{i}" for i in range(limit + 1)], kind="preauthorize")
-    items = decisions_of(resp)
-    top = body_of(resp)
-    top_level = resp.status_code == 403 and top.get("code") == "too_many_resources"
-    per_item = (
-        resp.status_code == 200
-        and items
-        and all(
-            item_error_code(d) == "too_many_resources"
-            and str(d["error"].get("status")) == "403"
-            and d["error"].get("action") == "configuration"
-            for d in items
-        )
-    )
-    check.that(
+    decisions_refused(
+        check,
         "PSSO-DEC-005",
-        top_level or per_item,
-        f"HTTP {resp.status_code} code {top.get('code')!r} with {len(items)} decisions "
-        f"{[item_error_code(d) for d in items]}, expected too_many_resources",
-        passed="too_many_resources",
+        resp,
+        "too_many_resources",
+        lambda d: str(d["error"].get("status")) == "403" and d["error"].get("action") == "configuration",
     )
 
 
 @req("PSSO-DEC-006")
 def test_decisions_without_profile(psso, app, check):
     resp = app.authorize([psso.need("resource")])
-    items = decisions_of(resp)
-    top = body_of(resp)
-    top_level = resp.status_code == 403 and top.get("code") == "authenticated_profile_missing"
-    per_item = (
-        resp.status_code == 200
-        and items
-        and all(
-            item_error_code(d) == "authenticated_profile_missing" and d.get("authorized") is not True
-            for d in items
-        )
-    )
-    check.that(
-        "PSSO-DEC-006",
-        top_level or per_item,
-        f"HTTP {resp.status_code} code {top.get('code')!r} decisions "
-        f"{[(d.get('authorized'), item_error_code(d)) for d in items]}, expected profile_missing",
-        passed="authenticated_profile_missing",
-    )
+    decisions_refused(check, "PSSO-DEC-006", resp, "authenticated_profile_missing")
 
 
 @req("PSSO-OUT-001", "PSSO-OUT-004", "PSSO-OUT-006")
