@@ -117,6 +117,7 @@ class Redactor:
     def __init__(self, salt: bytes, secrets: set[str] | None = None) -> None:
         self._salt = salt
         self._known: set[str] = set()
+        self._longest_first: list[str] | None = []  # _known sorted, rebuilt only after it grows
         for s in secrets or ():
             self.remember(s)
 
@@ -124,10 +125,11 @@ class Redactor:
         return "«fp:" + hmac.new(self._salt, value.encode(), hashlib.sha256).hexdigest()[:8] + "»"
 
     def remember(self, value: Any) -> None:
-        if isinstance(value, str) and len(value) >= MIN_SECRET_LEN:
+        if isinstance(value, str) and len(value) >= MIN_SECRET_LEN and value not in self._known:
             self._known.add(value)
             # Credentials also travel encoded: Basic headers, form/URL encoding.
             self._known.add(base64.b64encode(value.encode()).decode().rstrip("="))
+            self._longest_first = None
 
     def mask(self, value: Any) -> str:
         text = value if isinstance(value, str) else json.dumps(value)
@@ -148,7 +150,9 @@ class Redactor:
         if "<" in text or "&lt;" in text:
             text = self._raw_saml(text)
         text = B64_RUN.sub(self._b64_run, text)
-        for value in sorted(self._known, key=len, reverse=True):
+        if self._longest_first is None:
+            self._longest_first = sorted(self._known, key=len, reverse=True)
+        for value in self._longest_first:
             if value in text:
                 text = text.replace(value, self.fingerprint(value))
         return text

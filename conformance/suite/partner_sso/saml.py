@@ -34,7 +34,7 @@ from lxml import etree
 from signxml import DigestAlgorithm, SignatureMethod, XMLSigner, XMLVerifier
 
 from conformance.checks import Blocked
-from conformance.suite.platform_sso.tokens import read_key
+from conformance.suite.platform_sso.tokens import private_key, read_key
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -261,7 +261,7 @@ def sign(element: etree._Element, keys: KeyPair) -> etree._Element:
     signer.namespaces = {"ds": DS}
     return signer.sign(
         element,
-        key=keys.key_pem,
+        key=private_key(keys.key_pem),
         cert=keys.cert_pem.decode(),
         reference_uri=element.get("ID"),
         id_attribute="ID",

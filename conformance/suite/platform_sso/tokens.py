@@ -48,6 +48,13 @@ def read_key(ref: str, profile_dir: Path = PROFILE_DIR) -> bytes:
         raise Blocked(f"cannot read key file {ref} ({exc.strerror})") from None
 
 
+@cache
+def private_key(pem: bytes) -> Any:
+    """``pem`` loaded once per run: loading an RSA key checks it (~45 ms), and the suite signs a
+    statement or an assertion per application. Keyed by the bytes, so an edited file is reloaded."""
+    return serialization.load_pem_private_key(pem, None)
+
+
 def software_statement(
     section: dict[str, Any], role: str, *, profile_dir: Path = PROFILE_DIR, **overrides: Any
 ) -> str:
@@ -73,7 +80,7 @@ def software_statement(
         names["scopes"]: ["api:client:v2"],
         **overrides,
     }
-    key = serialization.load_pem_private_key(read_key(cfg["signing_key_file"], profile_dir), None)
+    key = private_key(read_key(cfg["signing_key_file"], profile_dir))
     return jwt.encode(claims, key, algorithm=cfg.get("alg", "RS256"), headers={"kid": cfg.get("kid")})
 
 
@@ -103,7 +110,7 @@ def jws_subject_token(
     idp = section.get("platform_identity", {})
     if not idp.get("jws_signing_key_file"):
         raise Blocked("the profile has no platform_identity.jws_signing_key_file")
-    key = serialization.load_pem_private_key(read_key(idp["jws_signing_key_file"], profile_dir), None)
+    key = private_key(read_key(idp["jws_signing_key_file"], profile_dir))
     claims = subject_claims(section, sub, **overrides)
     return jwt.encode(claims, key, algorithm=idp.get("jws_alg", "ES256"), headers=_jws_headers(idp))
 
