@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reference_server.faults import ActiveFaults
+from reference_server.limits import BodyLimit, Limits
 from reference_server.state import ServerState
 from reference_server.store import MemoryStore, Store
 from reference_server.variants import ActiveVariants
@@ -44,6 +46,7 @@ def build_app(
     faults: Iterable[str] = (),
     store: Store | None = None,
     variants: Iterable[str] = (),
+    limits: Limits | None = None,
 ) -> Starlette:
     # Variants are part of what the server is: their profile, settings and deviations are its base.
     active = ActiveVariants(variants)
@@ -60,11 +63,14 @@ def build_app(
         base_deviations={
             c: active.deviations(c, m.Deviations()) for c, m in modules.items() if hasattr(m, "Deviations")
         },
+        limits=limits or Limits(),
     )
     routes: list[Any] = [Route("/health", _health, methods=["GET"])]
     for module in modules.values():
         routes.extend(module.routes(state))
-    app = Starlette(routes=routes)
+    # Inside Starlette's error middleware, so a body over the limit is a 413 and never its 500.
+    body_limit = Middleware(BodyLimit, max_body_bytes=state.limits.max_body_bytes)
+    app = Starlette(routes=routes, middleware=[body_limit])
     app.state.server = state
     app.state.reset = lambda: reset(state, modules.values())
     reset(state, modules.values())

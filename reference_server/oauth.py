@@ -18,6 +18,20 @@ from reference_server.reply import Reply
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
+# RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E (no '"', no '\\').
+_DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+
+
+def safe_description(text: str) -> str:
+    """``text`` within §5.2's character set: anything else (an echoed name, say) becomes '?'."""
+    return "".join(c if c in _DESCRIPTION_CHARS else "?" for c in text)
+
+
+def param_names(names: list[str] | set[str], limit: int = 3) -> str:
+    """Parameter names for a description: a few, each short, within §5.2's set; never values."""
+    shown = [safe_description(n[:40]) for n in sorted(names)[:limit]]
+    return ", ".join(shown) + (", ..." if len(names) > limit else "")
+
 
 class OAuthError(ProtocolError):
     """An RFC 6749 §5.2 error; ``reply()`` renders it."""
@@ -30,7 +44,8 @@ class OAuthError(ProtocolError):
         self.headers = headers or {}
 
     def reply(self) -> Reply:
-        body = {"error": self.error, "error_description": self.description}
+        # Every description passes the §5.2 filter, so no caller can echo input that breaks it.
+        body = {"error": self.error, "error_description": safe_description(self.description)}
         return Reply(self.status, body, {**NO_STORE, **self.headers})
 
 
@@ -44,7 +59,7 @@ async def read_form(request: Request, reject_duplicates: bool = True) -> FormDat
     if reject_duplicates:
         repeated = sorted({k for k in form if len(form.getlist(k)) > 1})
         if repeated:
-            raise OAuthError("invalid_request", f"parameter sent more than once: {', '.join(repeated)}")
+            raise OAuthError("invalid_request", f"parameter sent more than once: {param_names(repeated)}")
     return form
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from reference_server.endpoint import EndpointName
 from reference_server.faults import ActiveFaults
 from reference_server.keys import SigningKey
+from reference_server.limits import Limits
 from reference_server.reply import Reply
 from reference_server.store import MemoryStore, Store
 from reference_server.variants import ActiveVariants
@@ -26,6 +27,7 @@ class ServerState:
     variants: ActiveVariants = field(default_factory=ActiveVariants)  # conforming alternatives served
     base_settings: dict[str, Any] = field(default_factory=dict)  # contract -> Settings
     base_deviations: dict[str, Any] = field(default_factory=dict)  # contract -> Deviations (all off)
+    limits: Limits = field(default_factory=Limits)  # what one client may send (reference_server/limits.py)
 
     def settings(self, contract: str) -> Any:
         """The contract's settings as configured, with active ``configure=`` faults applied."""

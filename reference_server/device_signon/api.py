@@ -7,12 +7,12 @@ from [NG-ERR], the others PROPOSED.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import jwt
 from starlette.requests import Request
 
+from reference_server import jsonbody
 from reference_server.device_signon.shared import account
 from reference_server.endpoint import Call, Check, ProtocolError
 from reference_server.oauth import NO_STORE
@@ -93,8 +93,8 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = jsonbody.loads(raw, jsonbody.max_depth_of(request))
+    except ValueError:  # TooDeep included
         raise ApiError(400, BAD_REQUEST, "the body is not JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, BAD_REQUEST, "the body must be a JSON object")

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from reference_server.abuse import client_guard
 from reference_server.device_signon.api import (
     ALREADY_APPROVED,
     BAD_DEVICE,
@@ -420,9 +421,11 @@ async def operator_token(call: Call) -> Reply:
     state: ServerState = call.state
     form = await read_form(call.request)
     creds = client_credentials(call.request, form, OPERATOR_REALM)
+    guard = client_guard(call, "device_signon:client", creds.client_id)
     client = call.store.get(f"dso:opclient:{creds.client_id}")
     expected = client["secret"] if client else secrets.token_hex(16)
     if not secrets_equal(creds.secret, expected) or client is None:
+        guard.failed(creds.client_id)
         raise OAuthError(
             "invalid_client",
             "client authentication failed",

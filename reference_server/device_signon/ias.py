@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from reference_server.abuse import Guard
 from reference_server.device_signon.api import (
     IAS_BAD_CREDENTIALS,
     IAS_BAD_REQUEST,
@@ -124,6 +125,13 @@ async def password_sign_on(call: Call) -> Reply:
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise ApiError(400, IAS_BAD_REQUEST, "username and password are required")
     verify = not call.deviations.skip_ias_password_check
+    # Against spraying: failures per client address over all usernames (check_password limits each one).
+    guard = Guard.of(call.state, call.request, "device_signon:password")
+    wait = guard.retry_after()
+    if wait is not None:
+        raise ApiError(
+            429, IAS_THROTTLED, "too many failed sign-ins; try again later", {"Retry-After": str(wait)}
+        )
     acct, throttled = check_password(call.state, settings, username, password, verify)
     if throttled:
         raise ApiError(
@@ -133,6 +141,7 @@ async def password_sign_on(call: Call) -> Reply:
             {"Retry-After": retry_after(settings.password_window_s)},
         )
     if acct is None:
+        guard.failed()
         raise ApiError(401, IAS_BAD_CREDENTIALS, "invalid username or password")
     if acct["status"] == "suspended":
         raise ApiError(403, IAS_SUSPENDED, "account suspended")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reference_server import templates
+from reference_server.abuse import Guard
 from reference_server.device_signon.settings import CONTRACT, Deviations, Settings
 from reference_server.device_signon.shared import (
     approval_failed,
@@ -143,6 +144,11 @@ def _sign_in(call: Call, form: Any) -> Reply:
     deviations: Deviations = call.deviations
     raw_code = str(form.get("user_code") or "")[:32]
     shown = _sign_in_form(call, raw_code, form.get("from_complete") == "1")
+    # Against spraying: failures per client address over all usernames, shared with IAS sign-on.
+    guard = Guard.of(call.state, call.request, "device_signon:password")
+    wait = guard.retry_after()
+    if wait is not None:
+        raise SignInError(shown, "rate_limited", {"Retry-After": str(wait)})
     acct, throttled = check_password(
         call.state,
         settings,
@@ -153,6 +159,7 @@ def _sign_in(call: Call, form: Any) -> Reply:
     if throttled:
         raise SignInError(shown, "rate_limited", {"Retry-After": retry_after(settings.password_window_s)})
     if acct is None:
+        guard.failed()
         raise SignInError(shown, "invalid_credentials")
     if acct["status"] == "suspended":
         raise SignInError(shown, "account_suspended")

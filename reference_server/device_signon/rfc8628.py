@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from reference_server.abuse import client_guard
 from reference_server.device_signon.settings import Deviations, Settings
 from reference_server.device_signon.shared import account, display_code, new_code, now, number
 from reference_server.endpoint import Call, ProtocolError
@@ -28,6 +29,7 @@ from reference_server.state import ServerState
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REALM = "device_signon"
 SCOPES = {"openid", "profile", "email", "offline_access"}
+MAX_FORM_FIELDS = 1000
 
 
 async def _form(request: Request, reject_duplicates: bool) -> FormData:
@@ -37,7 +39,8 @@ async def _form(request: Request, reject_duplicates: bool) -> FormData:
     if body and not is_form:
         raise OAuthError("invalid_request", "send application/x-www-form-urlencoded")
     try:
-        pairs = parse_qsl(body.decode(), keep_blank_values=True)
+        # As many fields as Starlette's own form parser allows: a million-field body is refused early.
+        pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except (UnicodeDecodeError, ValueError):
         raise OAuthError("invalid_request", "malformed form body") from None
     if reject_duplicates and len(pairs) > 1:
@@ -56,9 +59,11 @@ def _client(call: Call, form: Any) -> str:
     deviations: Deviations = call.deviations
     if call.request.headers.get("authorization") is not None or "client_secret" in form:
         creds = client_credentials(call.request, form, REALM)
+        guard = client_guard(call, "device_signon:client", creds.client_id)
         client = call.store.get(f"dso:client:{creds.client_id}")
         secret = client.get("secret") if client else None
         if not secrets_equal(creds.secret, secret or secrets.token_hex(16)) or not secret:
+            guard.failed(creds.client_id)
             raise _invalid_client("client authentication failed")
         return creds.client_id
     client_id = form.get("client_id")

@@ -2,6 +2,9 @@
 
 Usernames are email addresses, compared case-insensitively; a username that keeps failing is
 locked for a while (OTT-SEC-001/002) without telling callers whether the account exists (OTT-SEC-003).
+Against password spraying, ``abuse.Guard`` also limits failures per client address over all
+usernames (the lock above is the per-account limit); both answer 429 ``invalid_grant`` with
+Retry-After, the spec's "too many failures for the username/IP" (device-and-ropc.md §2).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from reference_server.abuse import Guard
 from reference_server.endpoint import Call
 from reference_server.oauth import OAuthError, hash_password, verify_password
 from reference_server.ott_idp.settings import CONTRACT, Deviations
@@ -60,12 +64,11 @@ def sign_in(call: Call, username: str, password: str) -> dict[str, Any]:
     who = normal(username, call.deviations)
     failures_key, lock_key = f"ott:failures:{who}", f"ott:locked:{who}"
     if settings.bruteforce_max_failures and store.get(lock_key):
-        raise OAuthError(
-            "invalid_grant",
-            "too many failed attempts; try again later",
-            429,
-            {"Retry-After": str(max(1, round(settings.bruteforce_window_s)))},
-        )
+        raise _too_many(max(1, round(settings.bruteforce_window_s)))
+    guard = Guard.of(call.state, call.request, CONTRACT)
+    wait = guard.retry_after()
+    if wait is not None:
+        raise _too_many(wait)
     user = store.get(user_key(username, call.deviations))
     ok = verify_password(password, user["pw"] if user else None)
     if user is not None and call.deviations.skip_password_check:
@@ -77,8 +80,15 @@ def sign_in(call: Call, username: str, password: str) -> dict[str, Any]:
             count = store.incr(failures_key, settings.bruteforce_window_s * 30)
             if count >= settings.bruteforce_max_failures:
                 store.put(lock_key, True, settings.bruteforce_window_s)
+        guard.failed()
         if user is None and call.deviations.reveal_unknown_users:
             raise OAuthError("invalid_grant", "no such user")
         raise OAuthError("invalid_grant", "invalid username or password")
     store.pop(failures_key)
     return user
+
+
+def _too_many(retry_after: int) -> OAuthError:
+    return OAuthError(
+        "invalid_grant", "too many failed attempts; try again later", 429, {"Retry-After": str(retry_after)}
+    )

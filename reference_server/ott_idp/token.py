@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from reference_server.endpoint import Call
-from reference_server.oauth import NO_STORE, OAuthError
+from reference_server.oauth import NO_STORE, OAuthError, param_names
 from reference_server.ott_idp.accounts import sign_in, user_key
 from reference_server.ott_idp.clients import authenticate_client, may_use_password_grant
 from reference_server.ott_idp.params import read_params
@@ -25,7 +25,7 @@ async def grant(call: Call) -> Reply:
     client_id = authenticate_client(call, form)
     unknown_params = sorted(set(form) - TOKEN_PARAMS)
     if unknown_params and call.deviations.reject_unknown_params:
-        raise OAuthError("invalid_request", f"unknown parameter: {unknown_params[0]}")
+        raise OAuthError("invalid_request", f"unknown parameter: {param_names(unknown_params[:1])}")
     if unknown_params and call.deviations.answer_unknown_params_empty:
         return Reply(200, {}, dict(NO_STORE))
     grant_type = form.get("grant_type")
@@ -47,7 +47,10 @@ async def grant(call: Call) -> Reply:
         raise OAuthError("invalid_scope", "the openid scope is required")
     unknown = sorted(set(scopes) - SCOPES)
     if unknown and not call.deviations.grant_unknown_scopes:
-        raise OAuthError("invalid_scope", f"unsupported scope: {' '.join(unknown)}")
+        # Scope values are input: named by count only, never echoed (RFC 6749 §5.2's character set).
+        raise OAuthError(
+            "invalid_scope", f"unsupported scope ({len(unknown)} value(s)); supported: openid email profile"
+        )
     user = sign_in(call, username, password)
     return Reply(200, _issue(call, client_id, user, scopes), dict(NO_STORE))
 

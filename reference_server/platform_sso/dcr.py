@@ -15,7 +15,6 @@ The token endpoint implements the client credentials grant. Errors here are OAut
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import time
 import uuid
@@ -26,8 +25,10 @@ from urllib.parse import urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from reference_server import jsonbody
+from reference_server.abuse import Guard
 from reference_server.oauth import NO_STORE, OAuthError, secrets_equal
-from reference_server.platform_sso import headers
+from reference_server.platform_sso import headers, pages
 from reference_server.platform_sso.context import Call, token_key
 from reference_server.platform_sso.errors import PassError
 from reference_server.reply import Reply
@@ -105,8 +106,10 @@ async def register(call: Call) -> Reply:
         raise OAuthError("invalid_request", "the body must be application/json")
     try:
         _device_info(call)
-        body = json.loads(await call.request.body(), object_pairs_hook=_no_duplicates)
-    except ValueError:
+        body = jsonbody.loads(
+            await call.request.body(), call.state.limits.max_json_depth, object_pairs_hook=_no_duplicates
+        )
+    except ValueError:  # TooDeep included
         raise OAuthError("invalid_request", "the body is not a JSON object") from None
     if not isinstance(body, dict):
         raise OAuthError("invalid_request", "the body is not a JSON object")
@@ -178,10 +181,18 @@ async def token(call: Call) -> Reply:
     grant_type = params.get("grant_type") or (GRANT if d.default_missing_grant_type else None)
     if not client_id or not client_secret or not grant_type:
         raise OAuthError("invalid_request", "client_id, client_secret and grant_type are required")
+    # Brute force on a client secret meets the spec's throttling answer (§1.6: 429, HTML).
+    guard = Guard.of(call.state, call.request, "platform_sso:client")
+    wait = guard.retry_after(client_id)
+    if wait is not None:
+        refused = pages.throttled()
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     client = call.store.get(f"psso:client:{client_id}")
     expected = client["secret_sha256"] if client else secrets.token_hex(32)
     given = hashlib.sha256(client_secret.encode()).hexdigest()
     if client is None or (not secrets_equal(given, expected) and not d.skip_client_secret_check):
+        guard.failed(client_id)
         raise OAuthError("invalid_client", "unknown client or wrong client_secret")
     if grant_type != GRANT and not d.accept_any_grant_type:
         raise OAuthError("unsupported_grant_type", "only client_credentials is supported")

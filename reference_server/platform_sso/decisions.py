@@ -14,11 +14,11 @@ MVPD denials, since neither endpoint lists 403 among its HTTP statuses. The medi
 from __future__ import annotations
 
 import base64
-import json
 import time
 import uuid
 from typing import Any
 
+from reference_server import jsonbody
 from reference_server.keys import jwks
 from reference_server.platform_sso import model, sessions
 from reference_server.platform_sso.context import Call
@@ -28,8 +28,8 @@ from reference_server.reply import Reply
 
 async def _resources(call: Call) -> list[str]:
     try:
-        body = json.loads(await call.request.body() or b"null")
-    except ValueError:
+        body = jsonbody.loads(await call.request.body() or b"null", call.state.limits.max_json_depth)
+    except ValueError:  # TooDeep included
         body = None
     resources = body.get("resources") if isinstance(body, dict) else None
     if isinstance(resources, list) and all(isinstance(r, str) and r.strip() for r in resources) and resources:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 from typing import Any
 
+from reference_server import jsonbody
 from reference_server.platform_sso.errors import PassError
 
 _B64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
@@ -64,7 +64,7 @@ def device_info(value: str | None) -> dict[str, Any] | None:
         return None
     raw = _b64decode(value)
     try:
-        info = json.loads(raw.decode("utf-8")) if raw is not None else None
+        info = jsonbody.loads(raw.decode("utf-8")) if raw is not None else None
     except (UnicodeDecodeError, ValueError):
         info = None
     if not isinstance(info, dict):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from reference_server import jsonbody
 from reference_server.platform_sso.settings import Settings
 
 HEADER = "ap-partner-framework-status"
@@ -56,7 +56,7 @@ def _decode(raw: str) -> dict[str, Any] | None:
         return None
     try:
         bare = value.rstrip("=")
-        data = json.loads(base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True))
+        data = jsonbody.loads(base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None

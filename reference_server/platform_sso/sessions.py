@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from reference_server.abuse import client_address
 from reference_server.platform_sso import headers, model
 from reference_server.platform_sso.context import Call
 from reference_server.platform_sso.errors import PassError
@@ -137,7 +138,7 @@ def open_session(call: Call, params: dict[str, str]) -> tuple[str, dict[str, Any
         "device": call.device,
         "device_info": call.device_info,
         "user_agent": call.request.headers.get("user-agent"),
-        "ip": call.request.headers.get("x-forwarded-for", "").split(",")[0].strip() or call.peer,
+        "ip": client_address(call.request, call.state.limits),
         "identity": call.identity,
         "params": params,
         "session_id": str(uuid.uuid4()),

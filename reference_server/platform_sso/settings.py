@@ -73,9 +73,9 @@ class Settings:
     # Limits.
     max_authorize_resources: int = 1
     max_preauthorize_resources: int = 5
-    throttle_burst: int = 10  # token bucket per client IP / X-Forwarded-For; 0 turns throttling off
+    throttle_burst: int = 10  # token bucket per client IP (abuse.client_address); 0 turns throttling off
     throttle_rate_per_s: float = 1.0
-    throttle_exempt_peers: tuple[str, ...] = ()  # peers throttled only by the X-Forwarded-For they send
+    throttle_exempt_peers: tuple[str, ...] = ()  # client addresses never throttled (what they forward is)
     # Choices the profile's [platform_sso.features] describe.
     accept_jws_subject_token: bool = True
     accept_jwe_subject_token: bool = True

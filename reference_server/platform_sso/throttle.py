@@ -1,8 +1,10 @@
 """Throttling (spec §1.6): a token bucket per identified device, i.e. per client IP.
 
-Server-to-server callers forward the device's IP in ``X-Forwarded-For``, which then names the
-bucket. Peers in ``throttle_exempt_peers`` (the reference profile lists loopback, so a local
-sandbox and the suite stay fast) are throttled only by the X-Forwarded-For they send.
+The client IP is the peer's address; server-to-server callers forward the device's IP in
+``X-Forwarded-For``, which names the bucket only when the peer is a trusted proxy
+(``Limits.trusted_proxies``): anyone else could rotate it to get a fresh bucket per request.
+Addresses in ``throttle_exempt_peers`` (the reference profile lists loopback, so a local sandbox and
+the suite stay fast) are not throttled; what a trusted loopback proxy forwards still is.
 Breach: 429 with an HTML body; the bucket refills at ``throttle_rate_per_s``.
 """
 
@@ -13,25 +15,24 @@ from typing import Any
 
 from starlette.requests import Request
 
+from reference_server.abuse import client_address
+from reference_server.limits import Limits
 from reference_server.platform_sso import pages
 from reference_server.platform_sso.settings import Settings
 from reference_server.reply import Reply
 from reference_server.store import Store
 
 
-def bucket_name(request: Request, s: Settings) -> str | None:
-    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    if forwarded:
-        return forwarded
-    peer = request.client.host if request.client else ""
-    return None if peer in s.throttle_exempt_peers else peer or "unknown"
+def bucket_name(request: Request, s: Settings, limits: Limits) -> str | None:
+    address = client_address(request, limits)
+    return None if address in s.throttle_exempt_peers else address
 
 
 def check(request: Request, s: Settings, store: Store) -> Reply | None:
     """None when the request may proceed, else the 429 reply."""
     if s.throttle_burst <= 0:
         return None
-    name = bucket_name(request, s)
+    name = bucket_name(request, s, request.app.state.server.limits)
     if name is None:
         return None
     burst, rate = float(s.throttle_burst), max(s.throttle_rate_per_s, 1e-6)
