@@ -281,14 +281,15 @@ class _Controller:
         tr.section("conformance")
         bad = [r for r in result.requirements if r.status in ("FAIL", "ERROR", "BLOCKED")]
         bad.sort(key=lambda r: ("FAIL", "ERROR", "BLOCKED").index(r.status))
+        clean = self.run.redactor.text  # again at the last moment, as the report: a CI log is kept too
         for r in bad[:15]:
-            tr.write_line(f"{r.status:7} {r.requirement.id} [{r.level}] {r.message[:160]}")
+            tr.write_line(f"{r.status:7} {r.requirement.id} [{r.level}] {clean(r.message)[:160]}")
         if len(bad) > 15:
             tr.write_line(f"... and {len(bad) - 15} more (see the report)")
         counts = " ".join(f"{k}={v}" for k, v in result.counts.items())
         tr.write_line(f"requirements: {len(result.requirements)}  {counts}")
         for err in result.harness_errors:
-            tr.write_line(f"harness: {err}")
+            tr.write_line(f"harness: {clean(err)}")
         for p in result.partial:
             tr.write_line(f"partial: {p['reason']}")
         for note in result.notes:

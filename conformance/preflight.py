@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.http import TooLarge, bounded, client, transport_reason
 from conformance.probe import Findings, Probe
 from conformance.profile import Profile
 
@@ -36,7 +37,9 @@ def endpoint_urls(profile: Profile, contracts: list[str]) -> list[tuple[str, str
 def reachability(profile: Profile, contracts: list[str]) -> list[str]:
     """One line per origin that cannot be reached; empty when all answer HTTP."""
     problems, seen = [], set()
-    with httpx.Client(timeout=profile.timeout, follow_redirects=False) as client:
+    # The suite's own client: timeout_s bounds each whole request, not each read, so a vendor
+    # dripping bytes cannot hold `doctor` (or `run`) for longer than that.
+    with client(profile.timeout) as http_client:
         for label, url in endpoint_urls(profile, contracts):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -47,15 +50,21 @@ def reachability(profile: Profile, contracts: list[str]) -> list[str]:
                 continue
             seen.add(origin)
             try:
-                client.get(url)
+                bounded(http_client, "GET", url, profile.timeout)
+            except TooLarge:
+                pass  # it answers HTTP; the contract's own checks judge what it answers
             except httpx.TimeoutException:
                 problems.append(f"{label}: {origin} gave no answer within {profile.timeout:g}s (timeout_s)")
-            except httpx.ConnectError:
-                problems.append(f"{label}: cannot connect to {origin} (refused or unreachable)")
+            except httpx.ConnectError as exc:
+                reason = transport_reason(exc)
+                if reason.startswith("TLS"):
+                    problems.append(f"{label}: {origin}: {reason}")
+                else:
+                    problems.append(f"{label}: cannot connect to {origin} (refused or unreachable)")
             except httpx.RemoteProtocolError:
                 problems.append(f"{label}: {origin} does not answer HTTP")
             except httpx.HTTPError as exc:
-                problems.append(f"{label}: {origin}: {type(exc).__name__}")
+                problems.append(f"{label}: {origin}: {transport_reason(exc)}")
     return problems
 
 

@@ -127,7 +127,10 @@ def _interpolate(node: Any, where: str, env: dict[str, str], secrets: set[str], 
 def _collect_sensitive(node: Any, key: str, out: set[str]) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
-            _collect_sensitive(v, k, out)
+            # Feature switches ("jwks", ["jws", "jwe"]) are never credentials, whatever their key
+            # says; masked, those words would vanish from every report.
+            if k != "features":
+                _collect_sensitive(v, k, out)
     elif isinstance(node, list):
         for v in node:
             _collect_sensitive(v, key, out)

@@ -25,13 +25,15 @@ import re
 import zlib
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
 SENSITIVE_FIELD = re.compile(
     r"(password|passwd|secret|token|code|assertion|saml|cookie|authorization|credential|"
     r"username|email|^name$|given_name|family_name|phone|^sub$|account_?id|user_?id|device_?id|"
-    r"upstream|^jti$|private|signature|software_statement|^state$|nonce|consent|csrf|xsrf|txn|^request$)",
+    r"upstream|^jti$|private|signature|software_statement|^state$|nonce|consent|csrf|xsrf|txn|^request$|"
+    # MVPD login handles (CAS tickets, login transactions) and household / subscriber attributes
+    r"ticket|^lt$|^execution$|relay_?state|artifact|household|subscriber|^zip$|postal)",
     re.I,
 )
 # Names that contain a sensitive word but describe, rather than carry, a secret: endpoints,
@@ -101,6 +103,14 @@ FRAGMENT = re.compile(
 XML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<[?!A-Za-z_][^\x00-\x08\x0b\x0c\x0e-\x1f<>]{0,4000}>")
 PFS_KEYS = (b"frameworkPermissionInfo", b"frameworkProviderInfo")
 MASKED = "«masked»"
+# A member that carries its parent's value (``{"householdID": {"value": "...", "state": "plain"}}``):
+# judged by the parent's name.
+WRAPPED_VALUE = {"value", "values"}
+# A ``state`` that is a short lowercase word describes (``plain``, ``enc``, ``active``); an OAuth
+# state is random.
+STATE_WORD = re.compile(r"[a-z]{1,12}")
+SEEN_MAX, SEEN_TEXT_MAX = 8192, 65_536  # texts kept redacted, and the longest one kept
+MIN_B64_FRAGMENT = 8  # shorter Base64 slices of a secret would blank unrelated text
 SCAN_LIMIT = 8192  # characters of a run decoded to recognise a fragment
 
 
@@ -110,26 +120,115 @@ def _sensitive(key: str, value: Any) -> bool:
     error_code = (isinstance(value, int) and not isinstance(value, bool)) or (
         isinstance(value, str) and bool(ERROR_CODE.fullmatch(value))
     )
+    if key.lower() == "state" and isinstance(value, str) and STATE_WORD.fullmatch(value):
+        return False
     return not (key.lower() == "code" and error_code)
+
+
+def _hex_lower(encoded: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
+
+
+# HTML/XML escapes of the characters that have one: named, decimal, hex (either case).
+_ENTITY_STYLES = (
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"},  # html.escape
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"},  # markupsafe, Jinja
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"},  # XML
+    {c: f"&#{ord(c)};" for c in "&<>\"'"},
+    {c: f"&#x{ord(c):x};" for c in "&<>\"'"},
+    {c: f"&#x{ord(c):X};" for c in "&<>\"'"},
+)
+
+
+def _html_forms(value: str) -> set[str]:
+    if not any(c in value for c in "&<>\"'"):
+        return {value}
+    out = {value}
+    for style in _ENTITY_STYLES:
+        out.add("".join(style.get(c, c) for c in value))
+        # Quotes left alone (html.escape(quote=False), element text in XML).
+        out.add("".join(style.get(c, c) if c in "&<>" else c for c in value))
+    return out
+
+
+def _b64_forms(value: str, embedded: bool) -> set[str]:
+    """Base64 of ``value`` standing alone and, when ``embedded``, the slices of it that stay the same
+    whatever precedes it (``id:secret`` in a Basic header) or follows it; standard and URL-safe."""
+    raw = value.encode()
+    out = set()
+    for lead in range(3 if embedded else 1):
+        encoded = base64.b64encode(b"\0" * lead + raw).decode().rstrip("=")
+        # The first characters of a group that mixes the prefix's bits with the value's.
+        start = (0, 2, 3)[lead]
+        whole = encoded[start:]
+        if lead == 0:
+            out.add(whole)
+        cut = whole if (lead + len(raw)) % 3 == 0 else whole[:-1]  # the last one mixes what follows
+        out.add(cut)
+    out = {f for f in out if len(f) >= MIN_B64_FRAGMENT}
+    return out | {f.replace("+", "-").replace("/", "_") for f in out}
+
+
+def encodings(value: str, credential: bool = True) -> set[str]:
+    """Every form in which ``value`` can come back from a vendor or go into a report: raw;
+    percent-encoded (path, query, form, lower-case hex, JavaScript's encodeURIComponent); JSON
+    string content (ASCII-only or not); HTML/XML-escaped (named or numeric entities) of each of
+    those; Base64 of the raw and of the form-encoded value, alone and, for a ``credential`` (one
+    that may travel as ``id:secret`` in HTTP Basic), inside another value."""
+    texts = {value}
+    for safe in ("", "/", "!'()*~"):
+        texts.add(quote(value, safe=safe))
+        texts.add(quote_plus(value, safe=safe))
+    texts |= {_hex_lower(t) for t in texts}
+    texts.add(json.dumps(value)[1:-1])
+    texts.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    out = set()
+    for t in texts:
+        out |= _html_forms(t)
+    # A JSON string of an HTML-escaped value (a page's markup inside a JSON answer).
+    out |= {
+        json.dumps(h, ensure_ascii=ascii_only)[1:-1]
+        for h in _html_forms(value)
+        for ascii_only in (True, False)
+    }
+    for t in {value, quote_plus(value, safe="")}:
+        out |= _b64_forms(t, credential)
+    return {e for e in out if len(e) >= MIN_SECRET_LEN}
 
 
 class Redactor:
     def __init__(self, salt: bytes, secrets: set[str] | None = None) -> None:
         self._salt = salt
-        self._known: set[str] = set()
+        self._known: dict[str, str] = {}  # every form of a secret -> the secret (one fingerprint each)
         self._longest_first: list[str] | None = []  # _known sorted, rebuilt only after it grows
+        # text() of a text already seen, while nothing new is known: a run redacts the same
+        # messages and bodies many times over (evidence, then every report file).
+        self._seen: dict[str, str] = {}
+        self._credentials: set[str] = set()
+        self._changes = 0
         for s in secrets or ():
-            self.remember(s)
+            self.remember(s, credential=True)
 
     def fingerprint(self, value: str) -> str:
         return "«fp:" + hmac.new(self._salt, value.encode(), hashlib.sha256).hexdigest()[:8] + "»"
 
-    def remember(self, value: Any) -> None:
-        if isinstance(value, str) and len(value) >= MIN_SECRET_LEN and value not in self._known:
-            self._known.add(value)
-            # Credentials also travel encoded: Basic headers, form/URL encoding.
-            self._known.add(base64.b64encode(value.encode()).decode().rstrip("="))
+    def remember(self, value: Any, credential: bool = False) -> None:
+        """Mask ``value`` wherever it appears from now on, in any of its :func:`encodings`, so that
+        every output (evidence, messages, report files) gets it whichever way a vendor echoed it.
+
+        A ``credential`` (a profile secret, a Basic password) is also looked for inside Base64 of a
+        longer value (``id:secret``); the tokens a run learns by the hundred are not, which keeps
+        :meth:`text` fast (it tries every known form in every text)."""
+        if not isinstance(value, str) or len(value) < MIN_SECRET_LEN:
+            return
+        if self._known.get(value) != value or (credential and value not in self._credentials):
+            if credential:
+                self._credentials.add(value)
+            for form in encodings(value, credential):
+                self._known.setdefault(form, value)
+            self._known[value] = value
             self._longest_first = None
+            self._changes += 1
 
     def mask(self, value: Any) -> str:
         text = value if isinstance(value, str) else json.dumps(value)
@@ -137,24 +236,34 @@ class Redactor:
         return self.fingerprint(text)
 
     def _remember_encoded(self, value: str) -> None:
-        """A credential and its transport encodings (a SAML value is form-encoded on the wire)."""
+        """A credential that may itself be one form of another value (a SAML message form-encoded
+        on the wire): the value as seen and its decoded form, each with its encodings."""
         self.remember(value)
-        for encoded in (quote_plus(value, safe=""), quote(value, safe="")):
-            if encoded != value:
-                self.remember(encoded)
+        if "%" in value or "+" in value:
+            self.remember(unquote_plus(value))
 
     def text(self, text: str) -> str:
         """Replace every known secret (longest first), every JWT and every SAML message or PFS
         value in free text."""
+        if self._longest_first is None:
+            self._seen.clear()
+        elif text in self._seen:
+            return self._seen[text]
+        changes, given = self._changes, text
         text = JWT.sub(lambda m: self.jwt(m.group(0)), text)
         if "<" in text or "&lt;" in text:
             text = self._raw_saml(text)
         text = B64_RUN.sub(self._b64_run, text)
         if self._longest_first is None:
             self._longest_first = sorted(self._known, key=len, reverse=True)
+            self._seen.clear()
         for value in self._longest_first:
             if value in text:
-                text = text.replace(value, self.fingerprint(value))
+                text = text.replace(value, self.fingerprint(self._known[value]))
+        if changes == self._changes and len(given) <= SEEN_TEXT_MAX:
+            if len(self._seen) >= SEEN_MAX:
+                self._seen.clear()
+            self._seen[given] = text
         return text
 
     def jwt(self, token: str) -> str:
@@ -250,7 +359,7 @@ class Redactor:
         so that a sibling repeating it (a URL holding the code beside it) is masked too."""
         if isinstance(value, dict):
             for k, v in value.items():
-                self.learn(k, v)
+                self.learn(key if k in WRAPPED_VALUE and key else k, v)
         elif isinstance(value, list):
             for v in value:
                 self.learn(key, v)
@@ -262,7 +371,7 @@ class Redactor:
     def value(self, key: str, value: Any) -> Any:
         """A field value: masked when its name is sensitive, recursed into when structured."""
         if isinstance(value, dict):
-            return {k: self.value(k, v) for k, v in value.items()}
+            return {k: self.value(key if k in WRAPPED_VALUE and key else k, v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(key, v) for v in value]
         if isinstance(value, str) and JWT.fullmatch(value):
@@ -299,7 +408,8 @@ class Redactor:
             user, _, password = base64.b64decode(cred).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return
-        self.remember(password)
+        self.remember(unquote_plus(password), credential=True)  # RFC 6749 §2.3.1 form-encodes it first
+        self.remember(password, credential=True)
 
     def url(self, url: str) -> str:
         parts = urlsplit(url)
