@@ -60,10 +60,37 @@ def main() -> None:
     is_flag=True,
     help="Skip the pre-flight (`doctor`) and test even a target the profile cannot sign in to.",
 )
+@click.option(
+    "--fuzz",
+    "fuzz_too",
+    is_flag=True,
+    help="Also fuzz the target with Schemathesis (see `conformance fuzz`); adds a fuzz section.",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="With --fuzz: generated cases per operation and phase.",
+)
+@click.option("--seed", type=int, default=None, help="With --fuzz: the generator's seed.")
 def run(
-    profile, contracts, report_dir, faults, variants, workers, include_slow, verbose, no_preflight
+    profile,
+    contracts,
+    report_dir,
+    faults,
+    variants,
+    workers,
+    include_slow,
+    verbose,
+    no_preflight,
+    fuzz_too,
+    max_examples,
+    seed,
 ) -> None:
-    """Run the suite and write report.html, results.json and junit.xml (after a pre-flight)."""
+    """Run the suite and write report.html, results.json and junit.xml (after a pre-flight).
+
+    With --fuzz, the target is fuzzed afterwards and the findings are added to results.json and
+    report.html (a `fuzz` section); the verdict and the exit code stay the suite's."""
     _check_contracts(contracts)
     path = profile or str(REFERENCE_PROFILE)
     found = problems(path)
@@ -84,10 +111,132 @@ def run(
         _check_variants(variants, loaded.embedded)
     if not no_preflight:
         _refuse_unusable(loaded, [c for c in contracts or loaded.contracts if c in loaded.data])
+    if (max_examples is not None or seed is not None) and not fuzz_too:
+        _die("--max-examples and --seed apply to --fuzz only")
     args = runner.suite_args(
         path, contracts, report_dir, faults, workers, include_slow, verbose=verbose, variants=variants
     )
-    sys.exit(runner.run(args))
+    code = runner.run(args)
+    if fuzz_too:
+        _fuzz_after_run(loaded, contracts, report_dir, faults, max_examples, seed)
+    sys.exit(code)
+
+
+def _fuzz_after_run(loaded, contracts, report_dir, faults, max_examples, seed) -> None:
+    from pathlib import Path
+
+    from conformance import report
+
+    directory = Path(report_dir)
+    if not (directory / "results.json").is_file() or not (directory / "report.html").is_file():
+        click.echo("conformance: the suite wrote no report; the fuzzer did not run", err=True)
+        return
+    wanted = [c for c in contracts or loaded.contracts if c in loaded.data]
+    result, redactor, _ = _fuzz(loaded, wanted, faults, max_examples, seed)
+    report.add_fuzz_section(directory, result.to_json(), redactor)
+    click.echo(f"fuzz: {result.failures} failure(s), {len(result.findings)} finding(s); see the fuzz section")
+
+
+def _fuzz(loaded, contracts, faults, max_examples, seed):
+    """Fuzz ``contracts`` of the loaded profile: (FuzzResult, Redactor, target label)."""
+    import secrets
+
+    from conformance import fuzz
+    from conformance.redact import Redactor
+
+    redactor = Redactor(secrets.token_bytes(16), loaded.secrets)
+    try:
+        with fuzz.target(loaded, faults) as (aimed, label):
+            result = fuzz.run(
+                aimed,
+                contracts,
+                redactor,
+                seed=fuzz.DEFAULT_SEED if seed is None else seed,
+                max_examples=max_examples or fuzz.DEFAULT_MAX_EXAMPLES,
+                progress=lambda line: click.echo(line, err=True),
+            )
+    except (RuntimeError, ValueError) as exc:  # the embedded server did not start: the harness
+        _die(f"fuzz: {redactor.text(str(exc))}", EXIT_HARNESS)
+    return result, redactor, label
+
+
+@main.command(name="fuzz")
+@click.option(
+    "--profile", type=click.Path(dir_okay=False), help="Vendor profile; default: embedded reference server."
+)
+@click.option("--contract", "contracts", multiple=True, help="Contract to fuzz (repeatable); default: all.")
+@click.option(
+    "--report-dir", default="reports/fuzz", show_default=True, help="Where results.json and report.html go."
+)
+@click.option(
+    "--fault", "faults", multiple=True, help="Fault injected into the embedded server (repeatable)."
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Generated cases per operation and phase (default 25).",
+)
+@click.option("--seed", type=int, default=None, help="The generator's seed (fixed by default).")
+def fuzz_command(profile, contracts, report_dir, faults, max_examples, seed) -> None:
+    """Fuzz each contract's OpenAPI document against the target with Schemathesis.
+
+    Authenticated where the contract needs tokens (obtained through the suite's own flows first),
+    fixed seed, bounded examples; checks not_a_server_error, status_code_conformance,
+    content_type_conformance, response_schema_conformance and negative_data_rejection. Writes
+    results.json (a `fuzz` section, each finding with a redacted curl command) and report.html.
+    Exit 0: no failure and every operation reached · 1: failures · 2: profile error · 3: harness
+    trouble (an operation never answered, credentials could not be obtained).
+    """
+    import time as _time
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from conformance import report
+
+    _check_contracts(contracts)
+    path = profile or str(REFERENCE_PROFILE)
+    found = problems(path)
+    for line in found[:-1]:
+        click.echo(f"conformance: {line}", err=True)
+    if found:
+        _die(found[-1])
+    loaded = load(path)
+    if faults and not loaded.embedded:
+        _die("--fault applies to the embedded reference server only (the profile names a vendor)")
+    if faults:
+        from reference_server.faults import load_all
+
+        unknown = [f for f in faults if f not in load_all()]
+        if unknown:
+            _die(f"unknown fault {unknown[0]!r} (see `conformance faults`)")
+    missing = [c for c in contracts if c not in loaded.data]
+    if missing:
+        _die(f"the profile has no [{missing[0]}] section")
+    wanted = list(contracts) or [c for c in loaded.contracts if c in loaded.data]
+    started_at, started = datetime.now(UTC), _time.perf_counter()
+    result, redactor, label = _fuzz(loaded, wanted, faults, max_examples, seed)
+    meta = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(_time.perf_counter() - started, 3),
+        "profile": {"name": loaded.name, "sha256": loaded.fingerprint()},
+        "target": label if loaded.embedded else redactor.url(label),
+        "contracts": wanted,
+        "faults": list(faults),
+    }
+    directory = Path(report_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    report.write_fuzz_only(directory, result.to_json(), meta, redactor)
+    click.echo(f"report: {(directory / 'report.html').resolve()}")
+    unreached = [f"{c.contract}: {op}" for c in result.contracts for op in c.unreached]
+    for line in unreached:
+        click.echo(f"unreached: {line}", err=True)
+    for line in result.errors:
+        click.echo(f"harness: {line}", err=True)
+    if result.failures:
+        sys.exit(1)
+    sys.exit(EXIT_HARNESS if unreached or result.errors else 0)
 
 
 def _check_variants(variants: tuple[str, ...], embedded: bool) -> None:
@@ -133,11 +282,28 @@ def _refuse_unusable(loaded, contracts: list[str]) -> None:
 @click.option("--fault", "faults", multiple=True, help="Fault to inject (repeatable).")
 @click.option("--variant", "variants", multiple=True, help="Conforming variant to serve (repeatable).")
 @click.option("--public-url", help="Base URL clients reach the server at (issuer); default http://HOST:PORT.")
-def serve(host, port, profile, faults, variants, public_url) -> None:
-    """Run the reference server on its own: a sandbox for TV and companion apps."""
+@click.option("--max-body-bytes", type=click.IntRange(1), help="Largest request body (1 MiB); over: 413.")
+@click.option("--header-timeout", type=click.FloatRange(0.1), help="Seconds to get a request's headers (10).")
+@click.option("--body-timeout", type=click.FloatRange(0.1), help="Seconds to receive a request's body (10).")
+@click.option("--max-connections", type=click.IntRange(1), help="Connections open at once (256).")
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Peer address whose X-Forwarded-For is believed (repeatable; none by default).",
+)
+def serve(host, port, profile, faults, variants, public_url, **limit_options) -> None:
+    """Run the reference server on its own: a sandbox for TV and companion apps.
+
+    Its limits (docs/reference-server-limits.md) default to what a public sandbox needs."""
     from reference_server.faults import UnknownFault
+    from reference_server.limits import Limits
     from reference_server.server import serve as serve_forever
     from reference_server.variants import UnknownVariant
+
+    names = {"header_timeout": "header_timeout_s", "body_timeout": "body_timeout_s"}
+    given = {names.get(k, k): v for k, v in limit_options.items() if v not in (None, ())}
+    limits = Limits(**{k: tuple(v) if k == "trusted_proxies" else v for k, v in given.items()})
 
     try:
         loaded = load(profile or REFERENCE_PROFILE)
@@ -146,7 +312,9 @@ def serve(host, port, profile, faults, variants, public_url) -> None:
         )
         if variants:
             click.echo(f"serving variants: {', '.join(variants)}", err=True)
-        serve_forever(loaded.data, host, port, list(faults), public_url, variants=list(variants))
+        serve_forever(
+            loaded.data, host, port, list(faults), public_url, variants=list(variants), limits=limits
+        )
     except (ProfileError, UnknownFault, UnknownVariant) as exc:
         _die(str(exc))
     except OSError as exc:

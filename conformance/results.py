@@ -19,6 +19,7 @@ SHOULD) and INCOMPLETE (harness, profile or network trouble, or nothing shown to
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -415,8 +416,27 @@ def to_json(run: RunResult, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_json(path: Path, run: RunResult, meta: dict[str, Any]) -> None:
-    path.write_text(json.dumps(to_json(run, meta), indent=1, ensure_ascii=False) + "\n")
+def _cleaned(node: Any, clean: Callable[[str], str]) -> Any:
+    """Every string of a JSON-like tree passed through ``clean`` (keys are the suite's own names)."""
+    if isinstance(node, str):
+        return clean(node)
+    if isinstance(node, dict):
+        return {k: _cleaned(v, clean) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_cleaned(v, clean) for v in node]
+    return node
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+def write_json(
+    path: Path, run: RunResult, meta: dict[str, Any], clean: Callable[[str], str] = _unchanged
+) -> None:
+    """``clean`` is the run's last redaction pass (a value learnt late may sit in an earlier message)."""
+    data = _cleaned(to_json(run, meta), clean)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def junit_tree(run: RunResult) -> ET.Element:
@@ -465,5 +485,31 @@ def junit_tree(run: RunResult) -> ET.Element:
     return root
 
 
-def write_junit(path: Path, run: RunResult) -> None:
-    ET.ElementTree(junit_tree(run)).write(path, encoding="utf-8", xml_declaration=True)
+def write_junit(path: Path, run: RunResult, clean: Callable[[str], str] = _unchanged) -> None:
+    root = junit_tree(run)
+    for element in root.iter():  # the same last redaction pass as results.json and report.html
+        if element.text:
+            element.text = clean(element.text)
+        for name, value in element.attrib.items():
+            element.set(name, clean(value))
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+# The fuzz section (`conformance fuzz`, `conformance run --fuzz`): Schemathesis findings beside the
+# requirement verdicts. It never changes the verdict; each finding names the requirement it bears on.
+FUZZ_KEY = "fuzz"
+
+
+def add_fuzz(path: Path, fuzz: dict[str, Any]) -> None:
+    """Put the fuzz section (conformance.fuzz.FuzzResult.to_json()) into an existing results.json."""
+    data = json.loads(path.read_text())
+    data[FUZZ_KEY] = fuzz
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def write_fuzz_json(path: Path, fuzz: dict[str, Any], meta: dict[str, Any]) -> None:
+    """results.json of a fuzz-only run (`conformance fuzz`): no requirement was judged, so it has no
+    verdict and no requirements; ``kind`` says so."""
+    data = {"schema_version": SCHEMA_VERSION, "suite_version": __version__, "kind": "fuzz", **meta}
+    data[FUZZ_KEY] = fuzz
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")

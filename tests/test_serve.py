@@ -14,7 +14,7 @@ from tests.conftest import ROOT, free_port
 def test_serve_answers_discovery_and_token_requests():
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "conformance.cli", "serve", "--port", str(port), "--max-body-bytes", "4096"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -33,6 +33,12 @@ def test_serve_answers_discovery_and_token_requests():
         assert doc["issuer"] == url and doc["token_endpoint"] == url + "/oauth/token"
         resp = httpx.post(url + "/oauth/token", data={"grant_type": "password"}, timeout=5)
         assert resp.status_code == 401 and resp.json()["error"] == "invalid_client"
+        # --max-body-bytes reaches the server: a body one byte over it is refused before it is read.
+        big = httpx.post(url + "/oauth/token", content=b"a" * 4097, timeout=5)
+        assert big.status_code == 413 and big.json()["error"] == "request_too_large"
+        form = {"grant_type": "password", "pad": "a" * 3000}
+        small = httpx.post(url + "/oauth/token", data=form, timeout=5)
+        assert small.status_code == 401
     finally:
         proc.terminate()
         proc.wait(timeout=10)
