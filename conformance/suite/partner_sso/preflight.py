@@ -10,13 +10,12 @@ Nothing is sent to Sessions Partner or Profiles Partner: those are the run's to 
 
 from __future__ import annotations
 
-from conformance.bodies import body_of
 from conformance.checks import Blocked
-from conformance.probe import Findings, Probe, describe, wrong_place
+from conformance.probe import Findings, Probe
 from conformance.profile import Profile
 from conformance.suite.partner_sso import saml
 from conformance.suite.partner_sso.client import CONTRACT, Partner, mvpds_of
-from conformance.suite.platform_sso.preflight import registered_app
+from conformance.suite.platform_sso.preflight import configuration, registered_app
 
 
 def static(profile: Profile) -> list[str]:
@@ -51,17 +50,9 @@ def check(profile: Profile, probe: Probe, out: Findings) -> None:
     app = registered_app(partner, probe, out)
     if app is None:
         return
-    key = f"{CONTRACT}.service_provider"
-    resp = probe.send(out, key, lambda: app.get("/configuration"))
+    resp = configuration(partner, app, probe, out)
     if resp is None:
         return
-    if where := wrong_place(resp):
-        out.problem(f"{CONTRACT}.api_base_url", f"GET .../configuration {where}")
-        return
-    if resp.status_code != 200 or not body_of(resp):
-        out.problem(key, f"GET .../configuration answers {describe(resp)}; expected 200 with JSON")
-        return
-    out.ok(key, "the configuration answers")
     mapped = {m.get("id"): m.get("platformMappingId") for m in mvpds_of(resp)}
     if not partner.section.get("platform_mapping_id") and not isinstance(mapped.get(partner.mvpd), str):
         out.note(

@@ -9,6 +9,8 @@ the reference server; a vendor's throttle sees at most a handful of requests.
 
 from __future__ import annotations
 
+import httpx
+
 from conformance.bodies import body_of
 from conformance.checks import Blocked
 from conformance.http import HarnessError
@@ -36,23 +38,29 @@ def static(profile: Profile) -> list[str]:
 def check(profile: Profile, probe: Probe, out: Findings) -> None:
     psso = Psso(profile, probe.http, probe.redactor)
     app = registered_app(psso, probe, out)
-    if app is None:
+    if app is None or configuration(psso, app, probe, out) is None:
         return
-    key = f"{CONTRACT}.service_provider"
-    resp = probe.send(out, key, lambda: app.get("/configuration"))
-    if resp is None:
-        return
-    if where := wrong_place(resp):
-        out.problem(f"{CONTRACT}.api_base_url", f"GET .../configuration {where}")
-        return
-    if resp.status_code != 200 or not body_of(resp):
-        out.problem(key, f"GET .../configuration answers {describe(resp)}; expected 200 with JSON")
-        return
-    out.ok(key, "the configuration answers")
     if psso.features.get("media_token") == "jwks" and psso.section.get("media_token_jwks_url"):
         url = profile.url(CONTRACT, "media_token_jwks_url")
         json_document(probe, out, url, f"{CONTRACT}.media_token_jwks_url", "keys")
     _sign_ins(psso, probe, out)
+
+
+def configuration(psso: Psso, app: App, probe: Probe, out: Findings) -> httpx.Response | None:
+    """GET /configuration answered with JSON, else None (problem recorded). Shared with partner_sso:
+    findings are keyed by ``psso.contract``."""
+    key = f"{psso.contract}.service_provider"
+    resp = probe.send(out, key, lambda: app.get("/configuration"))
+    if resp is None:
+        return None
+    if where := wrong_place(resp):
+        out.problem(f"{psso.contract}.api_base_url", f"GET .../configuration {where}")
+        return None
+    if resp.status_code != 200 or not body_of(resp):
+        out.problem(key, f"GET .../configuration answers {describe(resp)}; expected 200 with JSON")
+        return None
+    out.ok(key, "the configuration answers")
+    return resp
 
 
 def registered_app(psso: Psso, probe: Probe, out: Findings) -> App | None:
